@@ -1,0 +1,50 @@
+# Tether: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= ../shared
+CONFORMANCE := $(SHARED)/kustomize-conformance/cases
+
+.PHONY: install binaries lint typecheck imports unit pytest conformance test demo clean
+
+$(BIN)/tether: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(BIN)/tether
+
+install: $(BIN)/tether
+
+# Build (once, cached under ~/.cache/tether) the real control plane and the kustomize oracle.
+binaries: install
+	$(BIN)/tether dev binaries
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+imports: install
+	$(BIN)/lint-imports
+
+pytest: binaries
+	$(BIN)/pytest -q -p no:cacheprovider
+
+conformance: install
+	@if [ -d "$(CONFORMANCE)" ]; then \
+	  $(BIN)/python -m tether.kustomize.conformance "$(CONFORMANCE)"; \
+	else echo "no $(CONFORMANCE): conformance cases skipped"; fi
+
+# Every test and check: install, build/cache the cluster binaries, lint, types, layers,
+# unit + integration tests (real control plane), kustomize conformance.
+test: lint typecheck imports pytest conformance
+
+demo: binaries
+	$(BIN)/tether dev cluster up
+	$(BIN)/tether --kubeconfig "$$($(BIN)/tether dev cluster kubeconfig)" check --pre
+
+clean:
+	-$(BIN)/tether dev cluster down
+	rm -rf $(VENV)

@@ -1,0 +1,67 @@
+"""The ``tether`` command: parse, call the library, map errors to exit codes.
+
+The CLI is thin (kopf/uvicorn style): each sub-command module validates its flags, builds
+what the library needs, and calls it. Every ``GitOpsError`` is caught once here and printed
+as one line with ``✗`` — never a traceback — with the error's ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tether import __version__, errors
+from tether.cli import options
+
+app = typer.Typer(
+    name="tether",
+    help="Tether: GitOps for Kubernetes, Flux-compatible.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    kubeconfig: str | None = typer.Option(
+        None, "--kubeconfig", help="Path to the kubeconfig file (default: $KUBECONFIG)."
+    ),
+    context: str | None = typer.Option(None, "--context", help="Kubernetes context to use."),
+    namespace: str = typer.Option(
+        "flux-system", "--namespace", "-n", help="The namespace scope for this operation."
+    ),
+    timeout: float = typer.Option(
+        300.0, "--timeout", help="Timeout in seconds for operations that wait."
+    ),
+) -> None:
+    """Tether: GitOps for Kubernetes, Flux-compatible."""
+    options.set_current(options.GlobalOptions(
+        kubeconfig=kubeconfig, context=context, namespace=namespace, timeout=timeout
+    ))
+
+
+@app.command()
+def version() -> None:
+    """Print the tether version."""
+    typer.echo(f"tether: v{__version__}")
+
+
+def _register() -> None:
+    # Sub-command modules register themselves on ``app``; imported here so that
+    # ``tether --help`` lists them all.
+    from tether.cli import check, dev  # noqa: F401
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    _register()
+    try:
+        app()
+    except errors.GitOpsError as exc:
+        typer.echo(f"✗ {exc.one_line()}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("✗ interrupted", err=True)
+        sys.exit(130)
