@@ -378,15 +378,25 @@ class KubeClient:
         *,
         namespace: str | None = None,
         propagation: str = "Background",
+        dry_run: bool = False,
+        uid: str | None = None,
     ) -> bool:
-        """Delete an object; False when it was already gone."""
+        """Delete an object; False when it was already gone.
+
+        ``dry_run`` asks the server to validate only; ``uid`` is a precondition (the delete
+        fails with ConflictError if the object was replaced by another of the same name).
+        """
         res = await self.resource(api_version, kind)
         what = f"delete {kind}/{namespace + '/' if namespace else ''}{name}"
+        options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1",
+                                   "propagationPolicy": propagation}
+        if dry_run:
+            options["dryRun"] = ["All"]
+        if uid:
+            options["preconditions"] = {"uid": uid}
         try:
             await self.request(
-                "DELETE", res.path(namespace=namespace, name=name), what=what,
-                body={"kind": "DeleteOptions", "apiVersion": "v1",
-                      "propagationPolicy": propagation},
+                "DELETE", res.path(namespace=namespace, name=name), what=what, body=options,
             )
         except errors.NotFoundError:
             return False

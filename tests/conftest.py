@@ -1,0 +1,49 @@
+"""Fixtures for the whole suite.
+
+Integration tests run against the REAL dev cluster (kube-apiserver, etcd, controller-manager,
+scheduler, kwok): ``dev_cluster`` brings it up once per session (reusing a running one),
+``kube`` is a connected client, ``namespace`` gives each test a fresh namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tether.cluster import client
+from tether.devcluster import cluster
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def dev_cluster() -> Iterator[cluster.ClusterStatus]:
+    """The dev cluster, started (or reused) once per session; left running for reuse."""
+    layout = cluster.Layout(
+        Path(os.environ["TETHER_DEV_CLUSTER_DIR"]) if os.environ.get("TETHER_DEV_CLUSTER_DIR")
+        else cluster.default_state_dir()
+    )
+    yield cluster.up(layout, progress=lambda line: None)
+
+
+@pytest.fixture(scope="session")
+async def kube(dev_cluster: cluster.ClusterStatus) -> AsyncIterator[client.KubeClient]:
+    """A KubeClient connected to the dev cluster."""
+    kube = client.KubeClient.connect(kubeconfig_path=dev_cluster.kubeconfig,
+                                     context=cluster.CONTEXT)
+    yield kube
+    await kube.close()
+
+
+@pytest.fixture
+async def namespace(kube: client.KubeClient) -> AsyncIterator[str]:
+    """A fresh namespace for one test, deleted (without waiting) afterwards."""
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    await kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    yield name
+    await kube.delete("v1", "Namespace", name)
