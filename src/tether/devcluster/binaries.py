@@ -85,13 +85,16 @@ def locate(root: Path | None = None) -> Binaries:
     )
 
 
-def ensure(*, progress: Progress, root: Path | None = None) -> Binaries:
-    """Build whatever is missing; return the paths. Raises DevClusterError with a hint."""
+def ensure(*, progress: Progress, root: Path | None = None, go: str | None = None) -> Binaries:
+    """Build whatever is missing; return the paths. Raises DevClusterError with a hint.
+
+    ``go`` names the Go toolchain to use (default: ``go`` on PATH, else /usr/local/go).
+    """
     bins = locate(root)
     missing = [p for p in bins.all() if not _is_executable(p)]
     if not missing:
         return bins
-    go = _go_binary()
+    go = _go_binary(go)
     k8s_bins = [bins.kube_apiserver, bins.kube_controller_manager, bins.kube_scheduler,
                 bins.kubectl]
     if any(p in missing for p in k8s_bins):
@@ -114,9 +117,11 @@ def _is_executable(path: Path) -> bool:
     return path.is_file() and os.access(path, os.X_OK)
 
 
-def _go_binary() -> str:
-    go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists()
-                                else None)
+def _go_binary(explicit: str | None) -> str:
+    if explicit is not None:
+        go = shutil.which(explicit)
+    else:
+        go = shutil.which("go") or shutil.which("/usr/local/go/bin/go")
     if go is None:
         raise errors.DevClusterError(
             "no Go toolchain found: the dev cluster binaries are built from the Go module proxy",

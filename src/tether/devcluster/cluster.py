@@ -32,7 +32,16 @@ from tether import errors
 from tether.cluster import client
 from tether.devcluster import binaries, pki, processes
 
-__all__ = ["CONTEXT", "ClusterStatus", "Layout", "default_state_dir", "down", "status", "up"]
+__all__ = [
+    "CONTEXT",
+    "ClusterStatus",
+    "Layout",
+    "default_state_dir",
+    "down",
+    "owned_processes",
+    "status",
+    "up",
+]
 
 CONTEXT = "tether-dev"
 NODE_COUNT = 2
@@ -172,6 +181,11 @@ def _died(proc: processes.Proc) -> errors.DevClusterError:
 
 
 # --------------------------------------------------------------------------- public API
+def owned_processes(layout: Layout) -> list[processes.Proc]:
+    """The processes ``up`` recorded as its own (alive or not)."""
+    return _procs(_load_state(layout))
+
+
 def status(layout: Layout) -> ClusterStatus:
     """Report what runs, without changing anything."""
     state = _load_state(layout)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from tether import errors
 from tether.devcluster import binaries
 
 GOMOD = """module k8s.io/kubernetes
@@ -42,3 +45,23 @@ def test_locate_is_versioned_and_outside_the_repo(tmp_path: Path) -> None:
     assert bins.etcd == tmp_path / "etcd-3.6.10" / "etcd"
     assert bins.kustomize == tmp_path / "kustomize-5.8.1" / "kustomize"
     assert str(binaries.cache_root()).endswith(".cache/tether/bin")
+
+
+def test_no_go_toolchain_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(errors.DevClusterError, match="no Go toolchain found") as info:
+        binaries.ensure(progress=lambda line: None, root=tmp_path, go=str(tmp_path / "go"))
+    assert info.value.hint and "Go >= 1.26" in info.value.hint
+
+
+def test_failed_build_reports_the_tail_of_go_output(tmp_path: Path) -> None:
+    # A stand-in for the external `go` tool that fails like a proxy outage would.
+    fake_go = tmp_path / "go"
+    fake_go.write_text("#!/bin/sh\necho 'go: k8s.io/kubernetes@v1.36.3: reading proxy: 503'\n"
+                       "exit 1\n")
+    fake_go.chmod(0o755)
+    lines: list[str] = []
+    with pytest.raises(errors.DevClusterError, match="503") as info:
+        binaries.ensure(progress=lines.append, root=tmp_path / "bin", go=str(fake_go))
+    assert "download k8s.io/kubernetes v1.36.3 failed (exit 1)" in str(info.value)
+    assert lines[0].startswith("► download k8s.io/kubernetes")
+    assert not (tmp_path / "bin" / "k8s-1.36.3").exists()  # nothing half-built published
