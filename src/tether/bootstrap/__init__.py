@@ -1,0 +1,1 @@
+"""tether.bootstrap: install manifests, bootstrap a Git repository and a cluster (Flux-style)."""
