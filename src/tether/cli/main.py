@@ -7,6 +7,7 @@ as one line with ``✗`` — never a traceback — with the error's ``exit_code`
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
@@ -48,10 +49,19 @@ def version() -> None:
     typer.echo(f"tether: v{__version__}")
 
 
+_COMMAND_MODULES = (
+    # One sub-command module per line; each registers its commands on ``app``.
+    "check",
+    "demo",
+    "dev",
+)
+
+
 def _register() -> None:
-    # Sub-command modules register themselves on ``app``; imported here so that
-    # ``tether --help`` lists them all.
-    from tether.cli import check, dev  # noqa: F401
+    # Imported here (not at module top) so that ``tether.cli.main`` has defined ``app``
+    # before the sub-command modules import it.
+    for name in _COMMAND_MODULES:
+        importlib.import_module(f"tether.cli.{name}")
 
 
 def main() -> None:
