@@ -23,12 +23,16 @@ SHARED = REPO.parent / "shared"
 
 @pytest.fixture(scope="session")
 def dev_cluster() -> Iterator[cluster.ClusterStatus]:
-    """The dev cluster, started (or reused) once per session; left running for reuse."""
+    """The dev cluster, once per session: a running one is reused and left running; one
+    started here is stopped at the end, so a test run leaves no process behind."""
     layout = cluster.Layout(
         Path(os.environ["TETHER_DEV_CLUSTER_DIR"]) if os.environ.get("TETHER_DEV_CLUSTER_DIR")
         else cluster.default_state_dir()
     )
+    was_running = cluster.status(layout).healthy
     yield cluster.up(layout, progress=lambda line: None)
+    if not was_running:
+        cluster.down(layout)
 
 
 @pytest.fixture(scope="session")
