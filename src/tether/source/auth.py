@@ -5,9 +5,9 @@ credentials become an ``Authorization`` header passed through git's environment-
 (``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``) with redirects disabled so the header
 cannot follow a redirect to another host; SSH keys, ``known_hosts`` and CA files are written
 to a private temporary directory (0700, files 0600) removed afterwards, and ssh runs with
-``StrictHostKeyChecking=yes`` — an unknown or changed host key is an error. A passphrase
-protected key is decrypted in memory (``cryptography``) and written unencrypted to that
-0600 file. :func:`redact` scrubs secret values and URL userinfo from any text we report.
+``StrictHostKeyChecking=yes`` — an unknown or changed host key is an error. The passphrase
+of a protected key reaches ssh through an askpass script that echoes it from ssh's own
+environment. :func:`redact` scrubs secret values and URL userinfo from any text we report.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from cryptography.hazmat.primitives import serialization
 
 from tether import errors
 
@@ -96,23 +94,6 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def _identity(creds: Credentials) -> bytes:
-    assert creds.identity is not None
-    if not creds.password:
-        return creds.identity
-    try:
-        key = serialization.load_ssh_private_key(creds.identity, creds.password.encode())
-    except ValueError:
-        try:
-            key = serialization.load_pem_private_key(  # type: ignore[assignment]
-                creds.identity, creds.password.encode())
-        except (ValueError, TypeError) as exc:
-            raise errors.AuthError("cannot decrypt the SSH private key 'identity' with "
-                                   "the given 'password'") from exc
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                             serialization.NoEncryption())
-
-
 def _ssh_command(tmp: Path, creds: Credentials | None, timeout: float) -> str:
     if creds is None or not creds.known_hosts:
         raise errors.AuthError(
@@ -120,12 +101,22 @@ def _ssh_command(tmp: Path, creds: Credentials | None, timeout: float) -> str:
     known = _write(tmp / "known_hosts", creds.known_hosts)
     args = ["ssh", "-F", "/dev/null", "-o", f"UserKnownHostsFile={known}",
             "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes",
-            "-o", "BatchMode=yes", "-o", f"ConnectTimeout={max(1, int(timeout))}",
-            "-o", "LogLevel=ERROR"]
+            "-o", f"ConnectTimeout={max(1, int(timeout))}",
+            "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no"]
     if creds.identity:
-        key = _write(tmp / "identity", _identity(creds))
+        key = _write(tmp / "identity", creds.identity)
         args += ["-i", str(key), "-o", "IdentitiesOnly=yes"]
+    # A passphrase is fed by an askpass script that echoes it from the environment;
+    # without one, BatchMode forbids every prompt.
+    args += ["-o", "BatchMode=no" if creds.password else "BatchMode=yes"]
     return shlex.join(args)
+
+
+def _askpass(tmp: Path) -> Path:
+    script = tmp / "askpass"
+    _write(script, b'#!/bin/sh\nprintf \'%s\\n\' "$TETHER_SSH_PASSPHRASE"\n')
+    os.chmod(script, 0o700)
+    return script
 
 
 @contextlib.contextmanager
@@ -148,6 +139,9 @@ def git_env(url: str, creds: Credentials | None, *, timeout: float) -> Iterator[
         }
         if url.startswith("ssh://"):
             env["GIT_SSH_COMMAND"] = _ssh_command(tmp, creds, timeout)
+            if creds is not None and creds.password:
+                env.update(SSH_ASKPASS=str(_askpass(tmp)), SSH_ASKPASS_REQUIRE="force",
+                           TETHER_SSH_PASSPHRASE=creds.password)
         elif creds is not None:
             if creds.bearer_token:
                 config.append(("http.extraHeader", f"Authorization: Bearer {creds.bearer_token}"))

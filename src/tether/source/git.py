@@ -115,6 +115,9 @@ async def run_git(
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         detail = "; ".join(ln.removeprefix("fatal: ").removeprefix("error: ") for ln in lines[-3:])
         lower = text.lower()
+        if "host key verification failed" in lower or "host identification has" in lower:
+            detail = ("host key verification failed: the server's key does not match "
+                      "'known_hosts'")
         cls = errors.AuthError if any(m in lower for m in _AUTH_MARKERS) else errors.FetchError
         raise cls(f"{what}: {detail or f'git exited with {proc.returncode}'}")
     return out.decode("utf-8", "replace")
