@@ -54,6 +54,12 @@ _COMMAND_MODULES = (
     "check",
     "demo",
     "dev",
+    "get",
+    "reconcile",
+    "suspend",
+    "create",
+    "export",
+    "delete",
 )
 
 

@@ -1,0 +1,33 @@
+"""Run one async command body with a connected client, then close it.
+
+Design: commands stay synchronous typer functions (completion, help) and hand a coroutine
+to :func:`run`; the client's lifetime is bounded here, so no command can leak a connection
+pool or forget to close it on error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from tether.cli import options
+from tether.cluster.client import KubeClient
+
+__all__ = ["run"]
+
+T = TypeVar("T")
+
+
+def run(body: Callable[[KubeClient, options.GlobalOptions], Awaitable[T]]) -> T:
+    """``asyncio.run`` ``body(kube, opts)`` with a client for the global flags."""
+    opts = options.current()
+
+    async def _main() -> T:
+        kube = opts.connect()
+        try:
+            return await body(kube, opts)
+        finally:
+            await kube.close()
+
+    return asyncio.run(_main())

@@ -1,0 +1,148 @@
+"""The seed's commands on the real dev cluster: create, get, reconcile, suspend/resume, export,
+delete — output compared with Flux's shapes (headers, glyph lines) and exit codes."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from tests.integration.cli.conftest import REVISION, Cli, Handshaker
+
+pytestmark = pytest.mark.cluster
+
+URL = "https://example.com/org/fleet.git"
+
+
+async def _create_pair(cli: Cli) -> None:
+    r = await cli("create", "source", "git", "flux-system", "--url", URL, "--branch", "main")
+    assert r.rc == 0, r.err
+    r = await cli("create", "kustomization", "apps", "--source", "flux-system",
+                  "--path", "./apps", "--prune")
+    assert r.rc == 0, r.err
+
+
+async def test_create_then_get_like_the_seed(cli: Cli, handshaker: Handshaker) -> None:
+    r = await cli("create", "source", "git", "flux-system", "--url", URL, "--branch", "main")
+    assert r.rc == 0, r.err
+    assert r.err.splitlines() == [
+        "✚ generating GitRepository source", "► applying GitRepository source",
+        "✔ GitRepository source created", "◎ waiting for GitRepository source reconciliation",
+        "✔ GitRepository flux-system is ready", f"✔ fetched revision {REVISION}"]
+    r = await cli("create", "kustomization", "apps", "--source", "flux-system",
+                  "--path", "./apps", "--prune")
+    assert r.rc == 0, r.err
+    assert r.err.splitlines()[-1] == f"✔ applied revision {REVISION}"
+
+    r = await cli("get", "sources", "git")
+    assert r.rc == 0
+    assert r.out.splitlines() == [
+        "NAME       \tREVISION          \tSUSPENDED\tREADY\tMESSAGE" + " " * 43,
+        "flux-system\tmain@sha1:67e2c98a\tFalse    \tTrue \t"
+        "stored artifact for revision 'main@sha1:67e2c98a'\t"]
+    r = await cli("get", "kustomization")
+    assert r.out.splitlines()[1].split("\t") == [
+        "apps", "main@sha1:67e2c98a", "False    ", "True ",
+        "Applied revision: main@sha1:67e2c98a", ""]
+    r = await cli("get", "ks", "-A", "--no-header")
+    assert r.out.split("\t")[:2] == [cli.namespace, "apps"]
+
+
+async def test_get_all_and_selectors(cli: Cli, handshaker: Handshaker) -> None:
+    handshaker.failing["broken"] = "kustomization path not found: ./nope"
+    await _create_pair(cli)
+    r = await cli("create", "ks", "broken", "--source", "flux-system", "--path", "./nope")
+    assert r.rc == 1
+    assert r.err.splitlines()[-1] == (
+        "✗ Kustomization reconciliation failed: kustomization path not found: ./nope")
+    r = await cli("get", "all")
+    lines = r.out.splitlines()
+    assert lines[0].startswith("NAME") and lines[1].startswith("gitrepository/flux-system\t")
+    assert lines[2] == ""
+    assert [ln.split("\t")[0].strip() for ln in lines[4:6]] == [
+        "kustomization/apps", "kustomization/broken"]
+    r = await cli("get", "ks", "--status-selector", "ready=false", "--no-header")
+    assert [ln.split("\t")[0] for ln in r.out.splitlines()] == ["broken"]
+    r = await cli("get", "ks", "-o", "json")
+    assert '"Name": "apps"' in r.out
+    r = await cli("get", "ks", "nothing-here")
+    assert r.rc == 0 and "✗ Kustomization object 'nothing-here' not found" in r.err
+
+
+async def test_reconcile_with_source_prints_flux_lines(cli: Cli, handshaker: Handshaker) -> None:
+    await _create_pair(cli)
+    r = await cli("reconcile", "ks", "apps", "--with-source")
+    assert r.rc == 0, r.err
+    assert r.err.splitlines() == [
+        f"► annotating GitRepository flux-system in {cli.namespace} namespace",
+        "✔ GitRepository annotated",
+        "◎ waiting for GitRepository reconciliation",
+        f"✔ fetched revision {REVISION}",
+        f"► annotating Kustomization apps in {cli.namespace} namespace",
+        "✔ Kustomization annotated",
+        "◎ waiting for Kustomization reconciliation",
+        f"✔ applied revision {REVISION}",
+    ]
+    r = await cli("reconcile", "source", "git", "flux-system")
+    assert r.rc == 0 and r.err.splitlines()[-1] == f"✔ fetched revision {REVISION}"
+
+
+async def test_reconcile_failure_and_honest_timeout(cli: Cli, handshaker: Handshaker) -> None:
+    await _create_pair(cli)
+    handshaker.failing["apps"] = "kustomization path not found: ./apps"
+    r = await cli("reconcile", "kustomization", "apps")
+    assert r.rc == 1
+    assert r.err.splitlines()[-1] == (
+        "✗ Kustomization reconciliation failed: kustomization path not found: ./apps")
+
+
+async def test_timeout_says_the_controller_did_not_answer(cli: Cli, handshaker: Handshaker,
+                                                          ) -> None:
+    await _create_pair(cli)
+    r = await cli("suspend", "ks", "apps")
+    assert r.rc == 0
+    assert r.err.splitlines() == [
+        f"► suspending kustomization apps in {cli.namespace} namespace",
+        "✔ kustomization suspended"]
+    r = await cli("reconcile", "ks", "apps")
+    assert r.rc == 1 and "resource is suspended" in r.err
+    # The stand-in ignores suspended objects, so a handshake on the source times out.
+    r = await cli("suspend", "source", "git", "--all")
+    assert r.rc == 0
+    r = await cli("--timeout", "2", "resume", "source", "git", "flux-system", "--no-wait")
+    assert r.rc == 0
+    r = await cli("resume", "ks", "apps")
+    assert r.rc == 0, r.err
+    assert r.err.splitlines()[-2:] == ["✔ Kustomization apps reconciliation completed",
+                                       f"✔ applied revision {REVISION}"]
+
+
+async def test_reconcile_without_controller_times_out_with_reason(cli: Cli) -> None:
+    r = await cli("create", "source", "git", "lonely", "--url", URL, "--branch", "main",
+                  timeout=1)
+    assert r.rc == 1
+    assert r.err.splitlines()[-1] == (
+        f"✗ timed out after 1s waiting for GitRepository {cli.namespace}/lonely: "
+        "no Ready condition yet (waiting to be reconciled)")
+    r = await cli("reconcile", "source", "git", "lonely", timeout=1)
+    assert r.rc == 1
+    assert "the reconcile request was not handled (lastHandledReconcileAt: never); " \
+        "is the controller running?" in r.err.splitlines()[-1]
+
+
+async def test_export_and_delete(cli: Cli, handshaker: Handshaker) -> None:
+    await _create_pair(cli)
+    r = await cli("export", "source", "git", "--all")
+    docs = list(yaml.safe_load_all(r.out))
+    assert r.out.startswith("---\napiVersion: source.toolkit.fluxcd.io/v1\n")
+    assert docs[0]["metadata"] == {"name": "flux-system", "namespace": cli.namespace}
+    assert "status" not in docs[0] and docs[0]["spec"]["url"] == URL
+    r = await cli("export", "ks", "apps")
+    assert yaml.safe_load(r.out)["spec"]["sourceRef"] == {"kind": "GitRepository",
+                                                          "name": "flux-system"}
+    r = await cli("delete", "ks", "apps")
+    assert r.rc == 2 and "--silent" in r.err
+    r = await cli("delete", "ks", "apps", "--silent")
+    assert r.rc == 0
+    assert r.err.splitlines() == [f"► deleting kustomization apps in {cli.namespace} namespace",
+                                  "✔ kustomization deleted"]
+    r = await cli("get", "ks", "apps")
+    assert "not found" in r.err
