@@ -21,7 +21,7 @@ binaries: install
 	$(BIN)/tether dev binaries
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench scripts)
 
 typecheck: install
 	$(BIN)/mypy
