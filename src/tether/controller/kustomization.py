@@ -60,9 +60,7 @@ REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
 SOURCE_API = "source.toolkit.fluxcd.io/v1"
 _HISTORY_MAX = 5
 
-BuildFn = Callable[[Path, Path], list[Obj]]
-"""``build(root, directory) -> objects``: kustomize build of ``directory`` confined to
-``root`` (the unpacked artifact)."""
+BuildFn = render.BuildFn
 
 
 class ArtifactNotReadyError(errors.SourceError):
@@ -350,17 +348,15 @@ class KustomizationReconciler:
         self, run: _Run, root: Path, directory: Path, target: KubeClient
     ) -> list[Obj]:
         spec = run.ks.spec
-        render.prepare(directory, spec)
-        objs = await asyncio.to_thread(self._build_fn, root, directory)
-        render.refuse_encrypted(objs)
         sources: list[dict[str, str]] = []
         if spec.post_build and spec.post_build.substitute_from:
             refs = [postbuild.SubstituteRef(r.kind, r.name, bool(r.optional))
                     for r in spec.post_build.substitute_from]
             sources = await postbuild.load_sources(target, namespace=run.ks.namespace,
                                                    refs=refs)
-        objs = render.substitute(objs, spec, sources=sources)
-        objs = render.apply_common_metadata(objs, spec, owner=(run.ks.name, run.ks.namespace))
+        objs = await asyncio.to_thread(
+            render.render, spec, root=root, directory=directory, build=self._build_fn,
+            sources=sources, owner=(run.ks.name, run.ks.namespace))
         run.digest = _digest(objs)
         return objs
 

@@ -15,7 +15,7 @@ kustomization file is rewritten in place. Failures are ``BuildError`` (reason Bu
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +29,22 @@ from tether.controller import postbuild
 
 __all__ = [
     "KUSTOMIZATION_FILES",
+    "BuildFn",
     "apply_common_metadata",
     "find_kustomization_file",
     "generate",
     "merge_overrides",
     "prepare",
     "refuse_encrypted",
+    "render",
     "substitute",
 ]
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+BuildFn = Callable[[Path, Path], list[dict[str, Any]]]
+"""``build(root, directory) -> objects``: a kustomize build of ``directory``, confined to
+``root`` (the unpacked artifact); raises BuildError."""
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -224,3 +230,26 @@ def substitute(
         return [dict(o) for o in objs]
     env = postbuild.collect_vars(sources=sources, inline=post.substitute)
     return postbuild.substitute_all(objs, env, always=post.substitute_strategy == "Always")
+
+
+def render(
+    spec: KustomizationSpec,
+    *,
+    root: Path,
+    directory: Path,
+    build: BuildFn,
+    sources: Sequence[Mapping[str, str]] = (),
+    owner: tuple[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The objects to apply for ``spec`` from an unpacked artifact, as the controller would.
+
+    ``directory`` (inside ``root``, a private copy: its kustomization file is rewritten)
+    is the spec's path; ``sources`` are the loaded ``substituteFrom`` values (see
+    ``postbuild.load_sources``); ``owner`` is ``(name, namespace)`` of the Kustomization
+    for the owner labels. Raises BuildError (reason BuildFailed).
+    """
+    prepare(directory, spec)
+    objs = build(root, directory)
+    refuse_encrypted(objs)
+    objs = substitute(objs, spec, sources=sources)
+    return apply_common_metadata(objs, spec, owner=owner)
