@@ -54,6 +54,8 @@ _COMMAND_MODULES = (
     "check",
     "demo",
     "dev",
+    "install",
+    "bootstrap",
     "get",
     "reconcile",
     "suspend",

@@ -1,0 +1,142 @@
+"""``tether install`` / ``tether uninstall``, and the terminal reporter bootstrap shares.
+
+The CLI only parses flags and calls :mod:`tether.bootstrap.install`. Progress lines use
+Flux's glyphs; every wait shows a spinner with the elapsed time when stdout is a terminal
+(a plain ``◎`` line otherwise, so logs and tests stay readable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from tether.bootstrap import components, install, report
+from tether.cli import options
+from tether.cli.main import app
+
+__all__ = ["TerminalReporter", "install_cmd", "uninstall_cmd"]
+
+
+class _Elapsed:
+    """A renderable that re-reads the clock on each refresh."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.start = time.monotonic()
+
+    def __rich__(self) -> Text:
+        return Text(f"{self.message} ({time.monotonic() - self.start:.0f}s)")
+
+
+class TerminalReporter:
+    """Prints glyph lines; spinner with elapsed time around waits on a terminal."""
+
+    def __init__(self, *, silent: bool = False) -> None:
+        self.silent = silent
+        self._console = Console(highlight=False)
+
+    def _line(self, text: str) -> None:
+        if not self.silent:
+            typer.echo(text)
+
+    def action(self, message: str) -> None:
+        """``► message``."""
+        self._line(f"► {message}")
+
+    def success(self, message: str) -> None:
+        """``✔ message``."""
+        self._line(f"✔ {message}")
+
+    def generate(self, message: str) -> None:
+        """``✚ message``."""
+        self._line(f"✚ {message}")
+
+    def warning(self, message: str) -> None:
+        """``⚠️ message``."""
+        self._line(f"⚠️ {message}")
+
+    @contextlib.contextmanager
+    def waiting(self, message: str) -> Iterator[None]:
+        """``◎ message`` and, on a terminal, a spinner until the block exits."""
+        self._line(f"◎ {message}")
+        if self.silent or not sys.stdout.isatty():
+            yield
+            return
+        with self._console.status(_Elapsed(message)):
+            yield
+
+
+_COMPONENTS = typer.Option(list(components.COMPONENTS), "--components",
+                           help="Components to enable (comma-separated or repeated).")
+
+
+def _namespace(local: str | None) -> str:
+    return local or options.current().namespace
+
+
+@app.command("install")
+def install_cmd(
+    export: bool = typer.Option(False, "--export", help="Print the manifests, do not apply."),
+    namespace: str | None = typer.Option(
+        None, "--namespace", "-n", help="Install namespace (default: the global -n)."),
+    image: str = typer.Option(components.DEFAULT_IMAGE, "--image",
+                              help="Controller image reference."),
+    component: list[str] = _COMPONENTS,
+) -> None:
+    """Install or upgrade Tether's controller, CRDs and RBAC (non-GitOps)."""
+    opts = components.InstallOptions(namespace=_namespace(namespace), image=image,
+                                     components=_split(component))
+    if export:
+        text = components.render(components.generate(opts), banner=components.header(opts))
+        typer.echo(text, nl=False)
+        return
+    glob = options.current()
+
+    async def go() -> None:
+        async with glob.connect() as kube:
+            await install.install(kube, opts, timeout=glob.timeout, reporter=TerminalReporter())
+
+    asyncio.run(go())
+
+
+def _split(values: list[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return tuple(dict.fromkeys(out))
+
+
+@app.command("uninstall")
+def uninstall_cmd(
+    keep_namespace: bool = typer.Option(False, "--keep-namespace",
+                                        help="Do not delete the namespace."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only print what would be deleted."),
+    silent: bool = typer.Option(False, "--silent", "-s", help="Do not ask for confirmation."),
+    namespace: str | None = typer.Option(
+        None, "--namespace", "-n", help="Install namespace (default: the global -n)."),
+) -> None:
+    """Remove Tether's components, CRDs and namespace; workloads they applied are kept."""
+    ns = _namespace(namespace)
+    if not (silent or dry_run) and not typer.confirm(
+            f"Are you sure you want to delete Tether and its custom resource definitions "
+            f"from namespace {ns}?"):
+        raise typer.Exit(1)
+    glob = options.current()
+    opts = install.UninstallOptions(namespace=ns, keep_namespace=keep_namespace,
+                                    dry_run=dry_run)
+
+    async def go() -> None:
+        async with glob.connect() as kube:
+            await install.uninstall(kube, opts, reporter=TerminalReporter())
+
+    asyncio.run(go())
+
+
+_: type[report.Reporter] = TerminalReporter  # structural check: a Reporter
