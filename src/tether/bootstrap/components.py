@@ -161,8 +161,8 @@ def _rbac(opts: InstallOptions) -> list[Obj]:
 
 
 def _container(opts: InstallOptions) -> Obj:
+    # The image's entrypoint is ``tether controller run``; these are its flags.
     args = [
-        "controller", "run",
         "--watch-all-namespaces",
         f"--log-level={opts.log_level}",
         "--log-encoding=json",

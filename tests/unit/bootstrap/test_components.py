@@ -56,7 +56,6 @@ def test_deployment_is_restricted() -> None:
 def test_controller_args_match_flux_controllers() -> None:
     (deploy,) = _by_kind(components.generate(components.InstallOptions()), "Deployment")
     args = deploy["spec"]["template"]["spec"]["containers"][0]["args"]
-    assert args[:2] == ["controller", "run"]
     assert "--storage-path=/data" in args
     assert ("--storage-adv-addr=source-controller.$(RUNTIME_NAMESPACE).svc.cluster.local."
             in args)
@@ -113,3 +112,15 @@ def test_render_is_deterministic_and_parses_back() -> None:
 def test_unsupported_or_incomplete_components_are_refused(comps: tuple[str, ...]) -> None:
     with pytest.raises(errors.ConfigError):
         components.generate(components.InstallOptions(components=comps))
+
+
+def test_dockerfile_matches_the_deployment() -> None:
+    """The image runs as the pod's user and its entrypoint takes the Deployment's args."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["tether", "controller", "run"]' in text
+    assert "FROM python:3.11-slim" in text
+    (deploy,) = _by_kind(components.generate(components.InstallOptions()), "Deployment")
+    pod = deploy["spec"]["template"]["spec"]["securityContext"]
+    assert f"USER {pod['runAsUser']}:{pod['runAsGroup']}" in text
