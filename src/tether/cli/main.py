@@ -62,6 +62,10 @@ _COMMAND_MODULES = (
     "create",
     "export",
     "delete",
+    "tree",
+    "trace",
+    "stats",
+    "events",
 )
 
 
