@@ -12,7 +12,10 @@ filesystem, all capabilities dropped, seccomp ``RuntimeDefault``, resource limit
 ``emptyDir`` volumes for ``/data`` (artifacts) and ``/tmp``. CRDs come from the typed models
 (``tether.api.crd``), never from a hand-written copy. Cluster-scoped RBAC names carry the
 namespace as a suffix (``cluster-reconciler-<ns>``), as Flux does, so two installs in two
-namespaces do not fight over one binding.
+namespaces do not fight over one binding. The CRDs and the Namespace are marked
+``kustomize.toolkit.fluxcd.io/prune: disabled``: once bootstrap hands them to the
+``flux-system`` Kustomization, deleting that Kustomization must not cascade into deleting
+every GitRepository and Kustomization in the cluster; ``tether uninstall`` removes them.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ COMPONENTS: Final = ("source-controller", "kustomize-controller")
 _HTTP_PORT: Final = 9090
 _METRICS_PORT: Final = 8080
 _HEALTH_PORT: Final = 9440
+_KEEP: Final = {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
+"""On the CRDs and the Namespace: never garbage-collected by the ``flux-system``
+Kustomization (deleting a CRD deletes every object of its kind); uninstall removes them."""
 _TOOLKIT_GROUPS: Final = ("source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io")
 
 
@@ -111,6 +117,7 @@ def _crds(opts: InstallOptions) -> list[Obj]:
         meta = manifest.setdefault("metadata", {})
         meta["labels"] = {**(meta.get("labels") or {}), **labels(opts)}
         meta["labels"]["app.kubernetes.io/part-of"] = "flux"
+        meta["annotations"] = {**(meta.get("annotations") or {}), **_KEEP}
         out.append(manifest)
     return out
 
@@ -120,6 +127,7 @@ def _namespace(opts: InstallOptions) -> Obj:
     # Flux's namespace is labelled for the restricted Pod Security Standard.
     meta["labels"]["pod-security.kubernetes.io/warn"] = "restricted"
     meta["labels"]["pod-security.kubernetes.io/warn-version"] = "latest"
+    meta["annotations"] = dict(_KEEP)
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
 
 

@@ -124,3 +124,11 @@ def test_dockerfile_matches_the_deployment() -> None:
     (deploy,) = _by_kind(components.generate(components.InstallOptions()), "Deployment")
     pod = deploy["spec"]["template"]["spec"]["securityContext"]
     assert f"USER {pod['runAsUser']}:{pod['runAsGroup']}" in text
+
+
+def test_crds_and_namespace_are_never_pruned() -> None:
+    objs = components.generate(components.InstallOptions())
+    for obj in objs:
+        if obj["kind"] in ("CustomResourceDefinition", "Namespace"):
+            assert obj["metadata"]["annotations"] == {
+                "kustomize.toolkit.fluxcd.io/prune": "disabled"}
