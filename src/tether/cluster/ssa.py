@@ -77,6 +77,9 @@ class ApplyOptions:
     wait_interval: float = 0.5
     concurrency: int = 16
     """How many objects are dry-run/applied at once within a stage."""
+    list_threshold: int = 16
+    """Read live objects with one LIST per kind and namespace when a stage holds at least
+    this many of them (instead of one GET each); 0 disables."""
     cleanup_managers: tuple[FieldManager, ...] = _CLEANUP_MANAGERS
     cleanup_annotations: tuple[str, ...] = _CLEANUP_ANNOTATIONS
     custom_stage_kinds: frozenset[str] = field(default_factory=frozenset)
@@ -215,11 +218,57 @@ async def _recreate(client: KubeClient, obj: Obj, live: Obj, opts: ApplyOptions)
     await client.apply(obj, field_manager=opts.field_manager, force=True)
 
 
-async def _apply_one(client: KubeClient, obj: Obj, opts: ApplyOptions) -> ChangeSetEntry:
+_GroupKey = tuple[str, str, str]
+
+
+class _Prefetched:
+    """Live objects read by LIST for large groups (apiVersion, kind, namespace)."""
+
+    def __init__(self) -> None:
+        self.groups: set[_GroupKey] = set()
+        self.objects: dict[tuple[_GroupKey, str], Obj] = {}
+
+    def lookup(self, obj: Obj) -> tuple[bool, Obj | None]:
+        """(known, live): known is False when the object's group was not listed."""
+        ref = ObjectRef.from_object(obj)
+        group = (str(obj.get("apiVersion")), ref.kind, ref.namespace)
+        if group not in self.groups:
+            return False, None
+        return True, self.objects.get((group, ref.name))
+
+
+async def _prefetch(client: KubeClient, objs: Sequence[Obj], opts: ApplyOptions) -> _Prefetched:
+    """LIST each large group once, so a no-op over many objects costs ~one request each."""
+    found = _Prefetched()
+    if opts.list_threshold <= 0:
+        return found
+    sizes: dict[_GroupKey, int] = {}
+    for obj in objs:
+        ref = ObjectRef.from_object(obj)
+        key = (str(obj.get("apiVersion")), ref.kind, ref.namespace)
+        sizes[key] = sizes.get(key, 0) + 1
+    for key, size in sizes.items():
+        if size < opts.list_threshold or not key[2]:
+            continue
+        try:
+            items, _ = await client.list(key[0], key[1], namespace=key[2])
+        except errors.ClusterError:
+            continue  # fall back to one GET per object (e.g. the kind is not served yet)
+        found.groups.add(key)
+        for item in items:
+            found.objects[(key, str((item.get("metadata") or {}).get("name")))] = item
+    return found
+
+
+async def _apply_one(
+    client: KubeClient, obj: Obj, opts: ApplyOptions, prefetched: _Prefetched
+) -> ChangeSetEntry:
     """Apply one object if new or drifted; return what happened."""
     obj = await _normalize(client, obj)
     ref = ObjectRef.from_object(obj)
-    live = await _get_live(client, obj)
+    known, live = prefetched.lookup(obj)
+    if not known:
+        live = await _get_live(client, obj)
     ignored = any(ownership.mark_is(o, ownership.SSA_KEY, "ignore") for o in (obj, live))
     if ignored or ownership.mark_is(live, ownership.RECONCILE_KEY, "disabled"):
         return ChangeSetEntry(ref, Action.SKIPPED)
@@ -249,11 +298,12 @@ async def apply_all(
 ) -> ChangeSet:
     """Apply one stage concurrently; raise ApplyFailure listing every failed object."""
     gate = asyncio.Semaphore(max(1, opts.concurrency))
+    prefetched = await _prefetch(client, objs, opts)
 
     async def one(obj: Obj) -> ChangeSetEntry | str:
         async with gate:
             try:
-                return await _apply_one(client, obj, opts)
+                return await _apply_one(client, obj, opts, prefetched)
             except _ObjectError as exc:
                 return str(exc)
             except errors.GitOpsError as exc:
