@@ -5,15 +5,18 @@ the OpenAPI schema kustomize uses, so that ``patches``/``patchesStrategicMerge``
 byte-identically to kustomize.
 
 Interface (everything works on plain JSON-like values as ``tether.kustomize.yamlio`` loads
-them; inputs are never mutated)::
+them)::
 
-    merge(base: dict, patch: dict, *, schema: Schema | None = None) -> dict | None
+    merge(base: dict, patch: dict, *, api_version: str | None = None,
+          kind: str | None = None, schema: Schema | None = None) -> dict | None
 
-* Returns the merged resource, or ``None`` when the patch deletes the object
-  (``$patch: delete`` at the top). The schema for the resource is found, as in kyaml, from
-  the ``apiVersion``/``kind`` of ``base`` (then of ``patch``); the engine sets the patch's
-  GVK to the target's before calling, as kustomize does. Nested maps that carry their own
-  ``apiVersion``/``kind`` and have no schema from their parent use their own type's schema.
+* ``base`` is merged **in place** and returned (pass a copy you own: no copy is made, for
+  speed); ``patch`` is never mutated, so one patch can serve many targets.
+* Returns ``None`` when the patch deletes the object (``$patch: delete`` at the top).
+* The root schema comes from ``api_version``/``kind`` (the target's, as kustomize sets the
+  patch's GVK to the target's); without them, or when that type is unknown, it comes from
+  the ``apiVersion``/``kind`` of ``base`` then ``patch``, as in kyaml. Nested maps that carry
+  their own ``apiVersion``/``kind`` and get no schema from their parent use their own type's.
 * Name, kind and namespace restoration after the merge (``allowNameChange`` /
   ``allowKindChange``) is the caller's job, as in kustomize's ``Resource.ApplySmPatch``.
 * Raises :class:`SmpError` (a ``tether.errors.BuildError``) for unknown ``$patch`` values
@@ -28,6 +31,9 @@ Schemas (:class:`Schema`):
   Kustomization types); built-in Kubernetes types lose their merge keys.
   ``openapi: {version: v1.21.2}`` is the builtin; other versions are errors in kustomize.
 * ``schema.extended(document)`` - builtin (or any schema) plus extra definitions on top.
+* ``load_schema(document, source=...)`` is ``Schema.custom``; ``namespace_scopes(schema)``
+  gives ``(apiVersion, kind) -> namespaced`` from the document's ``paths`` (a GET path with
+  ``namespaces/{namespace}`` makes a type namespaced), for the namespace transformer.
 
 Behaviour worth knowing (all checked against the kustomize binary):
 
@@ -48,8 +54,30 @@ Behaviour worth knowing (all checked against the kustomize binary):
   reproduce both.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from tether.kustomize.smp.common import SmpError
 from tether.kustomize.smp.merge import merge
 from tether.kustomize.smp.schema import BUILTIN_VERSION, Schema, compile_document
 
-__all__ = ["BUILTIN_VERSION", "Schema", "SmpError", "compile_document", "merge"]
+
+def load_schema(document: Mapping[str, Any], *, source: str) -> Schema:
+    """The schema of a build whose kustomization sets ``openapi: {path: ...}``."""
+    return Schema.custom(document, source=source)
+
+
+def namespace_scopes(schema: Schema) -> dict[tuple[str, str], bool]:
+    """``(apiVersion, kind) -> namespaced`` from a custom schema's ``paths`` (kyaml rules)."""
+    return schema.namespace_scopes
+
+
+__all__ = [
+    "BUILTIN_VERSION",
+    "Schema",
+    "SmpError",
+    "compile_document",
+    "load_schema",
+    "merge",
+    "namespace_scopes",
+]

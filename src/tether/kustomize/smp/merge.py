@@ -202,13 +202,24 @@ def list_directive(patch: list[Any]) -> str:
     return value
 
 
-def merge(base: Any, patch: Any, *, schema: Schema | None = None) -> dict[str, Any] | None:
-    """Strategic-merge ``patch`` into ``base``; see :mod:`tether.kustomize.smp`."""
+def merge(
+    base: Any,
+    patch: Any,
+    *,
+    api_version: str | None = None,
+    kind: str | None = None,
+    schema: Schema | None = None,
+) -> dict[str, Any] | None:
+    """Strategic-merge ``patch`` into ``base``; see :mod:`tether.kustomize.smp`.
+
+    ``base`` is merged in place and returned (pass a copy you own); ``patch`` is not touched.
+    """
     walker = Walker(schema if schema is not None else Schema.builtin())
-    dest = clone(base)
-    result = walker.walk(dest, clone(patch), None)
+    root = walker.schema.for_type(api_version, kind) if api_version and kind else None
+    result = walker.walk(base, clone(patch), root)
     if not isinstance(result, dict):
         return None
     # kustomize's Resource.ApplyFilter keeps its own node: when the merge hands back another
-    # node (a top-level ``$patch: replace``), the resource is left as it was.
-    return dest if result is dest else clone(base)
+    # node (a top-level ``$patch: replace``), the resource is left as it was (and it was not
+    # touched, since the replace path only writes into the patch's copy).
+    return base if isinstance(base, dict) else result

@@ -45,16 +45,27 @@ BUILTIN_VERSION = "v1.21.2"
 
 _TABLE_FILE = "k8s_v1_21_2.json"
 _REF_PREFIX = "#/definitions/"
+_GVK_KEY = "x-kubernetes-group-version-kind"
 
 
 class Layer:
-    """One compiled set of definitions plus its GVK index (``"apiVersion|Kind" -> name``)."""
+    """One compiled set of definitions plus its GVK index (``"apiVersion|Kind" -> name``).
 
-    __slots__ = ("definitions", "gvk")
+    ``scopes`` maps ``(apiVersion, kind)`` to "is namespaced", from the document's ``paths``
+    (custom schemas only; the built-in scopes live with the namespace transformer).
+    """
 
-    def __init__(self, definitions: dict[str, Node], gvk: dict[str, str]) -> None:
+    __slots__ = ("definitions", "gvk", "scopes")
+
+    def __init__(
+        self,
+        definitions: dict[str, Node],
+        gvk: dict[str, str],
+        scopes: dict[tuple[str, str], bool] | None = None,
+    ) -> None:
         self.definitions = definitions
         self.gvk = gvk
+        self.scopes = scopes or {}
 
     def to_json(self) -> dict[str, Any]:
         """The layer as stored in the generated table."""
@@ -115,7 +126,7 @@ def _gvk_entries(raw: Any) -> list[str]:
     """``apiVersion|Kind`` strings of a definition's ``x-kubernetes-group-version-kind``."""
     if not isinstance(raw, Mapping):
         return []
-    exts = raw.get("x-kubernetes-group-version-kind")
+    exts = raw.get(_GVK_KEY)
     out: list[str] = []
     if not isinstance(exts, list):
         return out
@@ -149,12 +160,35 @@ def compile_definitions(definitions: Mapping[str, Any]) -> Layer:
 
 def compile_document(document: Mapping[str, Any], *, source: str) -> Layer:
     """Compile a whole OpenAPI v2 document (as parsed from JSON or YAML)."""
+    if not isinstance(document, Mapping):
+        raise errors.BuildError(f"{source}: an OpenAPI document must be a map")
     definitions = document.get("definitions")
     if definitions is None:
-        return Layer({}, {})
-    if not isinstance(definitions, Mapping):
+        layer = Layer({}, {})
+    elif isinstance(definitions, Mapping):
+        layer = compile_definitions(definitions)
+    else:
         raise errors.BuildError(f"{source}: OpenAPI 'definitions' must be a map")
-    return compile_definitions(definitions)
+    layer.scopes = _scopes(document.get("paths"))
+    return layer
+
+
+def _scopes(paths: Any) -> dict[tuple[str, str], bool]:
+    """kyaml ``findNamespaceability``: a GET path under ``namespaces/{namespace}`` wins."""
+    scopes: dict[tuple[str, str], bool] = {}
+    if not isinstance(paths, Mapping):
+        return scopes
+    for path, item in paths.items():
+        get = item.get("get") if isinstance(item, Mapping) else None
+        if not isinstance(get, Mapping):
+            continue
+        for entry in _gvk_entries({"x-kubernetes-group-version-kind": [get.get(_GVK_KEY)]}):
+            api_version, _, kind = entry.partition("|")
+            if "namespaces/{namespace}" in str(path):
+                scopes[(api_version, kind)] = True
+            else:
+                scopes.setdefault((api_version, kind), False)
+    return scopes
 
 
 # --------------------------------------------------------------------------- the schema
@@ -163,14 +197,21 @@ def compile_document(document: Mapping[str, Any], *, source: str) -> Layer:
 class Schema:
     """Definitions and GVK index used by strategic merge (immutable once built)."""
 
-    __slots__ = ("_definitions", "_gvk")
+    __slots__ = ("_definitions", "_gvk", "_scopes")
 
     def __init__(self, layers: Sequence[Layer]) -> None:
         self._definitions: dict[str, Node] = {}
         self._gvk: dict[str, str] = {}
+        self._scopes: dict[tuple[str, str], bool] = {}
         for layer in layers:
             self._definitions.update(layer.definitions)
             self._gvk.update(layer.gvk)
+            self._scopes.update(layer.scopes)
+
+    @property
+    def namespace_scopes(self) -> dict[tuple[str, str], bool]:
+        """``(apiVersion, kind) -> namespaced`` known from custom documents' ``paths``."""
+        return dict(self._scopes)
 
     @classmethod
     def builtin(cls) -> Schema:
@@ -193,9 +234,11 @@ class Schema:
         merged = Schema([])
         merged._definitions = dict(self._definitions)
         merged._gvk = dict(self._gvk)
+        merged._scopes = dict(self._scopes)
         layer = compile_document(document, source=source)
         merged._definitions.update(layer.definitions)
         merged._gvk.update(layer.gvk)
+        merged._scopes.update(layer.scopes)
         return merged
 
     def for_type(self, api_version: str, kind: str) -> Node | None:

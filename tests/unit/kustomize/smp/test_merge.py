@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import time as _clock  # only to bound the big-list test; the package itself never uses it
 from typing import Any
 
 import pytest
 
-from tether.kustomize.smp import Schema, SmpError, merge
+from tether.kustomize import smp
+from tether.kustomize.smp import Schema, SmpError
+
+
+def merge(base: dict[str, Any], patch: dict[str, Any], **options: Any) -> dict[str, Any] | None:
+    """``smp.merge`` on a private copy of ``base`` (the real one merges in place)."""
+    return smp.merge(copy.deepcopy(base), patch, **options)
 
 
 def _deployment(containers: list[dict[str, Any]], **spec: Any) -> dict[str, Any]:
@@ -219,12 +226,27 @@ def test_kubectl_only_directives_are_plain_fields() -> None:
     assert out["$setElementOrder/containers"] == [{"name": "a"}]
 
 
-def test_inputs_are_not_mutated() -> None:
-    base = _deployment([{"name": "a", "image": "a"}])
+def test_base_is_merged_in_place_and_patch_untouched() -> None:
+    base = _deployment([{"name": "a", "image": "a"}, {"name": "b"}])
     patch = _deployment([{"name": "a", "$patch": "delete"}])
-    before = (repr(base), repr(patch))
-    merge(base, patch)
-    assert (repr(base), repr(patch)) == before
+    before = repr(patch)
+    out = smp.merge(base, patch)
+    assert out is base
+    assert _pod_spec(base)["containers"] == [{"name": "b"}]
+    assert repr(patch) == before
+    replace = {**_deployment([]), "$patch": "replace"}
+    kept = _deployment([{"name": "a"}])
+    assert smp.merge(kept, replace) == _deployment([{"name": "a"}])
+
+
+def test_root_schema_from_explicit_type() -> None:
+    base = {"metadata": {"name": "x"}, "spec": {"containers": [{"name": "a"}]}}
+    patch = {"spec": {"containers": [{"name": "b"}]}}
+    assert merge(base, patch, api_version="v1", kind="Pod") == {
+        "metadata": {"name": "x"},
+        "spec": {"containers": [{"name": "b"}, {"name": "a"}]},
+    }
+    assert merge(base, patch)["spec"]["containers"] == [{"name": "b"}]  # type: ignore[index]
 
 
 def test_errors() -> None:

@@ -82,3 +82,23 @@ def test_compile_follows_kyaml_rules() -> None:
     assert props["ref"] == "b"  # siblings of $ref are dropped, as kyaml resolves
     assert props["list"] == {"i": "b", "s": "merge", "k": ["id", "zone"]}
     assert props["keyonly"] == {}  # a merge key without a strategy means nothing
+
+
+def test_custom_document_scopes() -> None:
+    from tether.kustomize.smp import load_schema, namespace_scopes
+
+    gvk = {"group": "example.com", "version": "v1", "kind": "Widget"}
+    cluster = {"group": "example.com", "version": "v1", "kind": "Gadget"}
+    document = {
+        "definitions": {},
+        "paths": {
+            "/apis/example.com/v1/widgets": {"get": {"x-kubernetes-group-version-kind": gvk}},
+            "/apis/example.com/v1/namespaces/{namespace}/widgets": {
+                "get": {"x-kubernetes-group-version-kind": gvk}
+            },
+            "/apis/example.com/v1/gadgets": {"get": {"x-kubernetes-group-version-kind": cluster}},
+        },
+    }
+    scopes = namespace_scopes(load_schema(document, source="schema.json"))
+    assert scopes == {("example.com/v1", "Widget"): True, ("example.com/v1", "Gadget"): False}
+    assert Schema.builtin().namespace_scopes == {}
