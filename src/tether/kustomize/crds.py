@@ -41,9 +41,11 @@ def _load(content: bytes, *, source: str) -> dict[str, Any]:
 
 
 def _props(api: Any) -> dict[str, Any]:
+    """An OpenAPI definition's properties (under ``Schema``, as kube-openapi writes them)."""
     if not isinstance(api, dict):
         return {}
-    props = api.get("properties")
+    schema = api.get("Schema", api)
+    props = schema.get("properties") if isinstance(schema, dict) else None
     return props if isinstance(props, dict) else {}
 
 

@@ -59,11 +59,14 @@ class GeneratorArgs:
     secret_type: str
 
     @staticmethod
-    def parse(kind: str, data: dict[str, Any], *, source: str) -> GeneratorArgs:
+    def parse(
+        kind: str, data: dict[str, Any], *, source: str, strict: bool = True
+    ) -> GeneratorArgs:
+        """Check one entry; plugin configs (``strict=False``) ignore unknown fields."""
         unknown = set(data) - _ARG_FIELDS - ({"metadata", "apiVersion", "kind"})
         if kind == "ConfigMap":
             unknown |= {"type"} & set(data)
-        if unknown:
+        if unknown and strict:
             raise errors.BuildError(f"{source}: unknown generator field(s) {sorted(unknown)}")
         meta = data.get("metadata") or {}
         behavior = str(data.get("behavior") or "")

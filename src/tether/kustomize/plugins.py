@@ -22,7 +22,6 @@ from tether.kustomize.filters.images import ImageFilter, check_entry
 from tether.kustomize.filters.labels import MapEntriesFilter
 from tether.kustomize.filters.namespace import NamespaceFilter
 from tether.kustomize.filters.replicas import ReplicaFilter
-from tether.kustomize.filters.sort_order import SortFilter
 from tether.kustomize.loader import Loader
 from tether.kustomize.resmap import ResMap
 from tether.kustomize.selector import Selector
@@ -79,7 +78,7 @@ def generator_args(config: dict[str, Any], *, source: str) -> generators.Generat
     if kind not in _GENERATORS:
         raise errors.BuildError(f"{source}: plugin {kind} is not a generator")
     fields = {k: v for k, v in config.items() if k not in ("apiVersion", "kind")}
-    return generators.GeneratorArgs.parse(_GENERATORS[kind], fields, source=source)
+    return generators.GeneratorArgs.parse(_GENERATORS[kind], fields, source=source, strict=False)
 
 
 def _patch_text(config: dict[str, Any], loader: Loader, *, source: str) -> tuple[str, str]:
@@ -231,13 +230,6 @@ def _replacement(config: dict[str, Any], loader: Loader, *, source: str) -> list
     return [replacements.from_entries(items, loader, source=source)]
 
 
-def _sort(config: dict[str, Any], loader: Loader, *, source: str) -> list[Filter]:
-    options = config.get("sortOptions")
-    if options is None:
-        return [SortFilter(order="fifo")]
-    return [SortFilter.from_options(options, source=source)]
-
-
 def _hash(config: dict[str, Any], loader: Loader, *, source: str) -> list[Filter]:
     from tether.kustomize.filters.hash import HashFilter
 
@@ -257,7 +249,6 @@ _TRANSFORMERS: dict[str, Callable[..., list[Filter]]] = {
     "PatchStrategicMergeTransformer": _strategic,
     "PatchJson6902Transformer": _json6902,
     "ReplacementTransformer": _replacement,
-    "SortOrderTransformer": _sort,
     "HashTransformer": _hash,
 }
 

@@ -86,6 +86,8 @@ def _int_or_none(text: str) -> int | None:
 class _V3Constructor(yaml.constructor.SafeConstructor):
     """Builds plain dict/list/str/int/float/bool/None values; mapping keys keep their text."""
 
+    allow_duplicates = False
+
     def construct_v3_int(self, node: nodes.ScalarNode) -> Any:
         value = _int_or_none(node.value)
         if value is not None and -(2**63) <= value < 2**64:
@@ -115,7 +117,7 @@ class _V3Constructor(yaml.constructor.SafeConstructor):
                 raise yaml.constructor.ConstructorError(
                     None, None, "a mapping key must be a scalar", key_node.start_mark
                 )
-            if key in mapping:
+            if key in mapping and not self.allow_duplicates:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"mapping key {key!r} already defined", key_node.start_mark
                 )
@@ -204,8 +206,12 @@ def clone(value: Any) -> Any:
     return value
 
 
-def load_all(text: str | bytes, *, source: str) -> list[Any]:
-    """Parse every document of ``text``; raise BuildError naming ``source`` on bad input."""
+def load_all(text: str | bytes, *, source: str, allow_duplicates: bool = False) -> list[Any]:
+    """Parse every document of ``text``; raise BuildError naming ``source`` on bad input.
+
+    ``allow_duplicates``: a repeated mapping key keeps its last value (kustomization files
+    are decoded that way by kustomize); otherwise it is an error, as in yaml.v3.
+    """
     if len(text) > MAX_INPUT_BYTES:
         raise errors.BuildError(f"{source}: input larger than {MAX_INPUT_BYTES} bytes")
     if isinstance(text, bytes):
@@ -214,6 +220,7 @@ def load_all(text: str | bytes, *, source: str) -> list[Any]:
         except UnicodeDecodeError as exc:
             raise errors.BuildError(f"{source}: not UTF-8 text: {exc}") from exc
     loader = _Loader(text)
+    loader.allow_duplicates = allow_duplicates
     docs: list[Any] = []
     try:
         while loader.check_node():
@@ -232,9 +239,9 @@ def load_all(text: str | bytes, *, source: str) -> list[Any]:
     return docs
 
 
-def load_one(text: str | bytes, *, source: str) -> Any:
+def load_one(text: str | bytes, *, source: str, allow_duplicates: bool = False) -> Any:
     """Parse a single-document YAML text (an empty text gives None)."""
-    docs = load_all(text, source=source)
+    docs = load_all(text, source=source, allow_duplicates=allow_duplicates)
     if len(docs) > 1:
         raise errors.BuildError(f"{source}: expected one YAML document, found {len(docs)}")
     return docs[0] if docs else None

@@ -207,7 +207,9 @@ class _Fixer:
 def _affixes_equal(a: Resource, b: Resource, *, allow_empty: bool) -> bool:
     def same_ending(x: list[str], y: list[str]) -> bool:
         shorter, longer = (x, y) if len(x) <= len(y) else (y, x)
-        return not shorter or longer[len(longer) - len(shorter) :] == shorter
+        if not shorter:
+            return not longer
+        return longer[len(longer) - len(shorter) :] == shorter
 
     if allow_empty:
         pre = not a.prefixes or not b.prefixes or same_ending(a.prefixes, b.prefixes)
