@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from tether import errors
+from tether import errors, kustomize
 from tether.api.kustomize import KustomizationSpec
 from tether.cluster import ownership
 from tether.cluster.changeset import ObjectRef
@@ -34,6 +34,7 @@ __all__ = [
     "find_kustomization_file",
     "generate",
     "merge_overrides",
+    "native_build",
     "prepare",
     "refuse_encrypted",
     "render",
@@ -47,6 +48,15 @@ BuildFn = Callable[[Path, Path], list[dict[str, Any]]]
 ``root`` (the unpacked artifact); raises BuildError."""
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def native_build(root: Path, directory: Path) -> list[dict[str, Any]]:
+    """Tether's own kustomize engine, as Flux runs krusty: the file system is confined to the
+    artifact ``root`` (no symlink escapes) and load restrictions are off inside it."""
+    fs = kustomize.OnDiskFS(str(root))
+    options = kustomize.BuildOptions(load_restrictions=kustomize.LOAD_RESTRICTIONS_NONE)
+    resmap = kustomize.build(fs, str(directory), options)
+    return [dict(obj) for obj in resmap.objects()]
 
 
 def find_kustomization_file(directory: Path) -> Path | None:

@@ -3,13 +3,12 @@
 ``artifacts`` is a real HTTP artifact server on loopback (aiohttp) serving tarballs packed by
 ``tether.source.artifact.pack``; ``publish`` turns a dict of files into a GitRepository whose
 ``status.artifact`` points at it (no source controller needed). ``reconciler`` is a real
-``KustomizationReconciler`` whose build is the kustomize engine.
+``KustomizationReconciler`` building with Tether's native kustomize engine.
 """
 
 from __future__ import annotations
 
 import io
-import subprocess
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,30 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiohttp import web
 
-from tether import errors
 from tether.api import kustomize as ks_api
 from tether.api import source as source_api
-from tether.cluster.client import KubeClient, Obj
-from tether.controller import crds
+from tether.cluster.client import KubeClient
+from tether.controller import crds, render
 from tether.controller.kustomization import KustomizationReconciler, ReconcilerSettings
-from tether.devcluster import binaries
 from tether.source import artifact
 
 Publish = Callable[..., Awaitable[str]]
-
-
-def kustomize_build(root: Path, directory: Path) -> list[Obj]:
-    """Build with the pinned kustomize binary (the oracle) until the native engine lands."""
-    del root
-    exe = binaries.locate().kustomize
-    out = subprocess.run([str(exe), "build", str(directory)], check=False,
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        raise errors.BuildError(f"kustomize build failed: {out.stderr.strip()}")
-    return [d for d in yaml.safe_load_all(out.stdout) if d]
 
 
 class ArtifactServer:
@@ -113,7 +98,7 @@ async def publish(kube: KubeClient, artifacts: ArtifactServer, crds_installed: N
 async def reconciler(kube: KubeClient, dev_cluster: Any) -> AsyncIterator[
         KustomizationReconciler]:
     rec = KustomizationReconciler(
-        kube, build=kustomize_build,
+        kube, build=render.native_build,
         settings=ReconcilerSettings(kubeconfig_path=dev_cluster.kubeconfig,
                                     requeue_dependency=1.0, health_interval=0.5))
     yield rec
