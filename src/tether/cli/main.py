@@ -66,6 +66,7 @@ _COMMAND_MODULES = (
     "trace",
     "stats",
     "events",
+    "kustomize",
 )
 
 
