@@ -155,7 +155,7 @@ def _check(name: str, kind: str, value: Any, *, source: str) -> Any:
 def parse_kustomization(content: bytes | str, *, path: str, file_name: str) -> Kustomization:
     """Parse and check one kustomization file (``path`` is its directory)."""
     source = posixpath.join(path, file_name)
-    data = yamlio.load_one(content, source=source, allow_duplicates=True)
+    data = yamlio.load_one(content, source=source, allow_duplicates=True, yaml11=True)
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -93,7 +93,10 @@ class ResMap:
             raise errors.BuildError(f"may not add resource with an already registered id: {rid}")
         self._items.append(res)
         self._by_cur.setdefault(rid.key, []).append(res)  # type: ignore[union-attr]
-        self._by_any = None
+        if self._by_any is not None:
+            # Keep the any-id index warm: generators absorb one object at a time.
+            for key in dict.fromkeys(i.key for i in res.all_ids()):
+                self._by_any.setdefault(key, []).append(res)
 
     def append_all(self, resources: Iterable[Resource]) -> None:
         for res in resources:
@@ -105,7 +108,20 @@ class ResMap:
         if index < 0:
             raise errors.BuildError(f"cannot replace {old.cur_id}: not in the map")
         self._items[index] = new
-        self.invalidate()
+        if self._by_cur is None and self._by_any is None:
+            return
+        # Update the indexes in place (generator merges replace one object at a time).
+        for index_map, ids_old, ids_new in (
+            (self._by_cur, [old.cur_id], [new.cur_id]),
+            (self._by_any, old.all_ids(), new.all_ids()),
+        ):
+            if index_map is None:
+                continue
+            for key in dict.fromkeys(i.key for i in ids_old):
+                bucket = index_map.get(key, [])
+                bucket[:] = [r for r in bucket if r is not old]
+            for key in dict.fromkeys(i.key for i in ids_new):
+                index_map.setdefault(key, []).append(new)
 
     def remove(self, res: Resource) -> None:
         index = self.index_of(res)

@@ -169,6 +169,38 @@ class _Loader(_CParser, _V3Constructor, _V3Resolver):
         _V3Resolver.__init__(self)
 
 
+class _V2Resolver(_V3Resolver):
+    """yaml.v3's rules plus YAML 1.1 booleans (``y``, ``yes``, ``on``...), as yaml.v2 reads."""
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's own class-level registry)
+        k: list(v) for k, v in _V3Resolver.yaml_implicit_resolvers.items()
+    }
+
+
+_V2Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$"),
+    list("yYnNoO"),
+)
+
+
+class _V2BoolConstructor(_V3Constructor):
+    def construct_v2_bool(self, node: nodes.ScalarNode) -> bool:
+        return node.value.lower() in ("y", "yes", "on", "true")
+
+
+_V2BoolConstructor.add_constructor(  # type: ignore[type-var]
+    "tag:yaml.org,2002:bool", _V2BoolConstructor.construct_v2_bool
+)
+
+
+class _V2Loader(_CParser, _V2BoolConstructor, _V2Resolver):
+    def __init__(self, stream: str) -> None:
+        _CParser.__init__(self, stream)
+        _V2BoolConstructor.__init__(self)
+        _V2Resolver.__init__(self)
+
+
 def _expanded_size(root: nodes.Node) -> tuple[int, bool]:
     """Node count with aliases expanded (memoised), and whether any alias was seen."""
     sizes: dict[int, int] = {}
@@ -206,11 +238,14 @@ def clone(value: Any) -> Any:
     return value
 
 
-def load_all(text: str | bytes, *, source: str, allow_duplicates: bool = False) -> list[Any]:
+def load_all(
+    text: str | bytes, *, source: str, allow_duplicates: bool = False, yaml11: bool = False
+) -> list[Any]:
     """Parse every document of ``text``; raise BuildError naming ``source`` on bad input.
 
     ``allow_duplicates``: a repeated mapping key keeps its last value (kustomization files
     are decoded that way by kustomize); otherwise it is an error, as in yaml.v3.
+    ``yaml11``: also read YAML 1.1 booleans (kustomization files go through yaml.v2).
     """
     if len(text) > MAX_INPUT_BYTES:
         raise errors.BuildError(f"{source}: input larger than {MAX_INPUT_BYTES} bytes")
@@ -219,7 +254,7 @@ def load_all(text: str | bytes, *, source: str, allow_duplicates: bool = False) 
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise errors.BuildError(f"{source}: not UTF-8 text: {exc}") from exc
-    loader = _Loader(text)
+    loader = _V2Loader(text) if yaml11 else _Loader(text)
     loader.allow_duplicates = allow_duplicates
     docs: list[Any] = []
     try:
@@ -239,9 +274,11 @@ def load_all(text: str | bytes, *, source: str, allow_duplicates: bool = False) 
     return docs
 
 
-def load_one(text: str | bytes, *, source: str, allow_duplicates: bool = False) -> Any:
+def load_one(
+    text: str | bytes, *, source: str, allow_duplicates: bool = False, yaml11: bool = False
+) -> Any:
     """Parse a single-document YAML text (an empty text gives None)."""
-    docs = load_all(text, source=source, allow_duplicates=allow_duplicates)
+    docs = load_all(text, source=source, allow_duplicates=allow_duplicates, yaml11=yaml11)
     if len(docs) > 1:
         raise errors.BuildError(f"{source}: expected one YAML document, found {len(docs)}")
     return docs[0] if docs else None

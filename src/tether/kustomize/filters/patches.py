@@ -59,9 +59,10 @@ def _json_ops(text: str, *, source: str) -> list[dict[str, Any]]:
         try:
             ops = json.loads(text)
         except json.JSONDecodeError:
-            ops = yamlio.load_one(text, source=source)
+            ops = yamlio.load_one(text, source=source, yaml11=True)
     else:
-        ops = yamlio.load_one(text, source=source)
+        # kustomize converts YAML operations with sigs.k8s.io/yaml (YAML 1.1 booleans).
+        ops = yamlio.load_one(text, source=source, yaml11=True)
     if not isinstance(ops, list) or not all(isinstance(op, dict) for op in ops):
         raise errors.BuildError(f"{source}: not a JSON 6902 patch (a list of operations)")
     for op in ops:
