@@ -174,7 +174,6 @@ def _container(opts: InstallOptions) -> Obj:
         "--watch-all-namespaces",
         f"--log-level={opts.log_level}",
         "--log-encoding=json",
-        "--enable-leader-election",
         "--storage-path=/data",
         f"--storage-adv-addr={ARTIFACT_SERVICE}.$(RUNTIME_NAMESPACE).svc.cluster.local.",
         f"--storage-addr=:{_HTTP_PORT}",
@@ -224,7 +223,8 @@ def _deployment(opts: InstallOptions) -> Obj:
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": selector},
-            # One writer of /data at a time: never two pods during a rollout.
+            # One writer of /data at a time: never two pods during a rollout (Tether has
+            # no leader election, so the Deployment guarantees the single replica).
             "strategy": {"type": "Recreate"},
             "template": {
                 "metadata": {
