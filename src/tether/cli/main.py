@@ -66,6 +66,9 @@ _COMMAND_MODULES = (
     "trace",
     "stats",
     "events",
+    "logs",
+    "build",
+    "diff",
     "kustomize",
 )
 
