@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tether import errors
-from tether.kustomize import yamlio
+from tether.kustomize import resource, yamlio
 from tether.kustomize.fieldspec import FieldSpec
 from tether.kustomize.filters.labels import MapEntriesFilter
 from tether.kustomize.filters.sort_order import SortFilter
@@ -78,6 +78,7 @@ def build(fs: FileSystem, path: str, options: BuildOptions | None = None) -> Res
     root = clean(path)
     if not fs.is_dir(root):
         raise errors.BuildError(f"must build at directory: not a valid directory: '{path}'")
+    resource.set_extra_scopes({})
     loader = Loader(
         fs=fs, root=root, restriction=options.load_restrictions, fetcher=options.fetcher
     )

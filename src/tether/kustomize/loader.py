@@ -16,7 +16,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from tether import errors
 from tether.kustomize.fs import FileSystem, clean, is_within
@@ -93,6 +93,18 @@ def is_remote_file(path: str) -> bool:
     return path.startswith(("https://", "http://")) and not is_repo_url(path)
 
 
+class BuildContext:
+    """State shared by every loader of one build (kustomize keeps it global).
+
+    ``schema`` is the OpenAPI schema strategic merge uses; a kustomization's ``openapi``
+    field replaces it for the rest of the build, as kustomize's global schema does.
+    """
+
+    def __init__(self) -> None:
+        self.schema: Any = None
+        self.schema_set = False
+
+
 class Loader:
     """Reads files for one kustomization root (see module docstring)."""
 
@@ -105,7 +117,9 @@ class Loader:
         fetcher: RemoteFetcher | None = None,
         referrer: Loader | None = None,
         repo: FetchedRepo | None = None,
+        context: BuildContext | None = None,
     ) -> None:
+        self.context = context if context is not None else BuildContext()
         self.fs = fs
         self.root = clean(root)
         self.restriction = restriction
@@ -161,6 +175,7 @@ class Loader:
             fetcher=self.fetcher,
             referrer=self,
             repo=self.repo,
+            context=self.context,
         )
 
     def _check_cycle(self, candidate: str) -> None:
@@ -182,4 +197,5 @@ class Loader:
             fetcher=self.fetcher,
             referrer=None,
             repo=repo,
+            context=self.context,
         )

@@ -106,6 +106,7 @@ def patch_filter(config: dict[str, Any], loader: Loader, *, source: str) -> Filt
         target=Selector.parse(target, source=source) if target is not None else None,
         allow_name_change=bool(options.get("allowNameChange")),
         allow_kind_change=bool(options.get("allowKindChange")),
+        context=loader.context,
     )
 
 
@@ -121,7 +122,7 @@ def strategic_filter(entries: list[Any], loader: Loader, *, source: str) -> Filt
         docs.extend(patches.parse_patch_docs(inline, source=text))
     if not docs:
         raise errors.BuildError(f"{source}: patch appears to be empty; files={entries}")
-    return patches.StrategicMergeFilter(patches=tuple(docs), source=source)
+    return patches.StrategicMergeFilter(patches=tuple(docs), source=source, context=loader.context)
 
 
 def _inline_docs(text: str) -> list[Any] | None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tether import errors
-from tether.kustomize import generators, kustfile, plugins, tconfig, yamlio
+from tether.kustomize import generators, kustfile, plugins, resource, smp, tconfig, yamlio
 from tether.kustomize.filters.affix import AffixFilter
 from tether.kustomize.filters.hash import HashFilter
 from tether.kustomize.filters.images import ImageFilter, check_entry
@@ -103,6 +103,31 @@ class KustTarget:
         )
         self.origin = origin if origin is not None else (Origin() if self.build_metadata else None)
         self.source = posixpath.join(loader.root, self.kust.file_name)
+        self._load_openapi()
+
+    def _load_openapi(self) -> None:
+        """``openapi:`` sets the build's schema once (the top kustomization first)."""
+        field_value = self.kust.smap("openapi")
+        context = self.loader.context
+        if not field_value or context.schema_set:
+            return
+        path, version = field_value.get("path"), field_value.get("version")
+        if path and version:
+            raise errors.BuildError(
+                f"{self.source}: builtin version and custom schema provided, cannot use both"
+            )
+        context.schema_set = True
+        if version:
+            if version != smp.BUILTIN_VERSION:
+                raise errors.BuildError(f"{self.source}: openapi version {version} not supported")
+            return
+        if path:
+            text = self.loader.load(path).decode("utf-8", errors="replace")
+            document = yamlio.load_one(text, source=path)
+            if not isinstance(document, dict):
+                raise errors.BuildError(f"{path}: an OpenAPI schema must be a mapping")
+            context.schema = smp.Schema.custom(document, source=path)
+            resource.set_extra_scopes(dict(context.schema.namespace_scopes))
 
     # ------------------------------------------------------------------ top level
     def make_customized_resmap(self) -> ResMap:

@@ -22,6 +22,7 @@ import jsonpatch
 
 from tether import errors
 from tether.kustomize import smp, yamlio
+from tether.kustomize.loader import BuildContext
 from tether.kustomize.resmap import ResMap
 from tether.kustomize.resource import Gvk, ResId, Resource
 from tether.kustomize.selector import Selector
@@ -137,11 +138,15 @@ def _apply_to(
     *,
     allow_name: bool = False,
     allow_kind: bool = False,
+    context: BuildContext | None = None,
 ) -> None:
+    schema = context.schema if context is not None else None
     doomed = [
         t
         for t in targets
-        if not apply_strategic(t, patch, allow_name=allow_name, allow_kind=allow_kind)
+        if not apply_strategic(
+            t, patch, allow_name=allow_name, allow_kind=allow_kind, schema=schema
+        )
     ]
     rm.remove_all(doomed)
     rm.invalidate()
@@ -167,6 +172,7 @@ class PatchFilter:
     target: Selector | None = None
     allow_name_change: bool = False
     allow_kind_change: bool = False
+    context: BuildContext | None = None
 
     def __call__(self, rm: ResMap) -> None:
         if self.patch.strategic:
@@ -180,7 +186,11 @@ class PatchFilter:
             rm.invalidate()
 
     def _strategic(self, rm: ResMap) -> None:
-        opts = {"allow_name": self.allow_name_change, "allow_kind": self.allow_kind_change}
+        opts: dict[str, Any] = {
+            "allow_name": self.allow_name_change,
+            "allow_kind": self.allow_kind_change,
+            "context": self.context,
+        }
         if self.target is not None:
             if len(self.patch.strategic) > 1:
                 raise errors.BuildError(
@@ -200,11 +210,12 @@ class StrategicMergeFilter:
 
     patches: tuple[dict[str, Any], ...] = field(default=())
     source: str = "patchesStrategicMerge"
+    context: BuildContext | None = None
 
     def __call__(self, rm: ResMap) -> None:
         for patch in self.patches:
             target = find_one(rm, _patch_id(patch), what=f"patch {self.source}")
-            _apply_to(rm, [target], patch)
+            _apply_to(rm, [target], patch, context=self.context)
 
 
 @dataclass(frozen=True)
