@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Literal
 
 from tether import errors
+from tether import kustomize as kbuild
 from tether.api import kustomize, source
 from tether.bootstrap import components, gitrepo, install, report, sourcesecret, sync
-from tether.cluster.client import KubeClient
+from tether.cluster.client import KubeClient, Obj
 
-__all__ = ["BootstrapOptions", "SecretPlan", "run"]
+__all__ = ["BootstrapOptions", "SecretPlan", "component_objects", "run"]
 
 KeyHook = Callable[[str], Awaitable[str | None]]
 """Given a new public key, register it (deploy key); may return a line to report."""
@@ -132,9 +133,27 @@ async def _reconcile_components(kube: KubeClient, wc: gitrepo.WorkingCopy,
                            reporter=reporter)
     if await _needs_install(kube, opts):
         reporter.action(f'installing components in "{opts.namespace}" namespace')
+        objs = component_objects(wc.path, opts.manifests_dir, generated=objs)
         await install.apply_components(kube, objs, timeout=opts.timeout)
         reporter.success("installed components")
     reporter.success("reconciled components")
+
+
+def component_objects(root: Path, manifests_dir: str, *, generated: list[Obj]) -> list[Obj]:
+    """What the direct install applies: the user's ``kustomization.yaml`` built, if any.
+
+    When the directory already has a ``kustomization.yaml`` (a user's, possibly with
+    ``patches:``), it is built with Tether's kustomize engine so the patches apply on the
+    very first install, as Flux does; the sync objects are left for the sync phase.
+    Otherwise the generated objects are used as they are.
+    """
+    directory = root / manifests_dir
+    if not (directory / sync.KUSTOMIZATION_FILE).is_file():
+        return generated
+    resmap = kbuild.build(kbuild.OnDiskFS(str(root)), str(directory))
+    toolkit = (source.GROUP, kustomize.GROUP)
+    return [o for o in resmap.objects()
+            if str(o.get("apiVersion", "")).split("/")[0] not in toolkit]
 
 
 async def _ssh_secret(kube: KubeClient, opts: BootstrapOptions,
