@@ -50,6 +50,7 @@ def deploy_key_title(*, secret_name: str, branch: str, namespace: str, path: str
 async def _repository(gh: github.GitHubClient, opts: GitHubOptions,
                       reporter: report.Reporter) -> github.Repository:
     host = urlsplit(gh.base_url).hostname or gh.base_url
+    host = "github.com" if host == "api.github.com" else host
     reporter.action(f"connecting to {host}")
     login = await gh.user()
     if opts.personal and login.lower() != opts.owner.lower():
