@@ -1,4 +1,7 @@
-"""``tether check --pre``: is this cluster one Tether can run on? (Flux's output shape.)"""
+"""``tether check [--pre]``: can Tether run here, and is it installed? (Flux's output shape.)
+
+Without ``--pre`` the controllers and CRDs are checked too (:mod:`tether.cli.installcheck`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import re
 import typer
 
 from tether import errors
-from tether.cli import options
+from tether.cli import installcheck, options, session
 from tether.cli.main import app
 
 MIN_KUBERNETES = (1, 30, 0)
@@ -56,6 +59,10 @@ def check(
     typer.echo(f"✔ Kubernetes {shown} >={floor}")
     typer.echo("✔ prerequisites checks passed")
     if not pre:
-        typer.echo("► checking controllers")
-        typer.echo("✗ the full installation check arrives with `tether install`; use --pre")
-        raise typer.Exit(1)
+        lines = session.run(lambda kube, o: installcheck.run(kube, namespace=o.namespace))
+        for line in lines:
+            typer.echo(str(line))
+        if not all(line.ok for line in lines):
+            typer.echo("✗ check failed")
+            raise typer.Exit(1)
+        typer.echo("✔ all checks passed")
