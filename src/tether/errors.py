@@ -16,6 +16,7 @@ phase repeats condition-setting code. The CLI catches the same root once and pri
     │   ├── FetchError                reason=GitOperationFailed
     │   ├── AuthError                 reason=AuthenticationFailed
     │   ├── ArtifactError             reason=ArtifactFailed (digest mismatch, unsafe archive)
+    │   ├── IncludeUnavailableError   reason=ArtifactFailed (spec.include has no artifact)
     │   └── VerificationError         reason=VerificationError
     ├── BuildError                    reason=BuildFailed (kustomize build / substitution)
     │   └── UnsupportedError          (helmCharts, plugins, SOPS until decryption exists)
@@ -42,6 +43,7 @@ __all__ = [
     "FetchError",
     "GitOpsError",
     "HealthCheckError",
+    "IncludeUnavailableError",
     "InvalidSpecError",
     "NotFoundError",
     "PruneError",
@@ -130,6 +132,13 @@ class ArtifactError(SourceError):
     """An artifact is unsafe or does not match its digest."""
 
     reason: ClassVar[str] = "ArtifactFailed"
+
+
+class IncludeUnavailableError(SourceError):
+    """A GitRepository named in ``spec.include`` is missing or has no usable artifact.
+
+    Reported on the ``IncludeUnavailable`` condition.
+    """
 
 
 class VerificationError(SourceError):

@@ -52,6 +52,7 @@ def version() -> None:
 _COMMAND_MODULES = (
     # One sub-command module per line; each registers its commands on ``app``.
     "check",
+    "controller",
     "demo",
     "dev",
     "install",
