@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SHARED ?= ../shared
 CONFORMANCE := $(SHARED)/kustomize-conformance/cases
 
-.PHONY: install binaries lint typecheck imports unit pytest conformance test demo clean
+.PHONY: install system-deps binaries lint typecheck imports unit pytest conformance test demo clean
 
 $(BIN)/tether: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(BIN)/tether: pyproject.toml
 	touch $(BIN)/tether
 
 install: $(BIN)/tether
+
+# System tools the tests run for real (git, sshd for the loopback SSH git server); idempotent.
+system-deps:
+	bash scripts/ensure-system-deps.sh
 
 # Build (once, cached under ~/.cache/tether) the real control plane and the kustomize oracle.
 binaries: install
@@ -29,7 +33,7 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
-pytest: binaries
+pytest: binaries system-deps
 	$(BIN)/pytest -q -p no:cacheprovider
 
 conformance: install
