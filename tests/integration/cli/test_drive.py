@@ -3,9 +3,15 @@ delete — output compared with Flux's shapes (headers, glyph lines) and exit co
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
 import pytest
 import yaml
 from tests.integration.cli.conftest import REVISION, Cli, Handshaker
+
+from tether.cli import kinds
+from tether.cluster.client import KubeClient
 
 pytestmark = pytest.mark.cluster
 
@@ -148,3 +154,27 @@ async def test_export_and_delete(cli: Cli, handshaker: Handshaker) -> None:
                                   "✔ kustomization deleted"]
     r = await cli("get", "ks", "apps")
     assert "not found" in r.err
+
+
+async def test_get_watch_prints_a_row_per_change(cli: Cli, kube: KubeClient) -> None:
+    r = await cli("create", "ks", "apps", "--source", "flux-system", "--export")
+    obj = yaml.safe_load(r.out)
+    obj["metadata"]["namespace"] = cli.namespace
+    await kube.create(obj)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tether", "--kubeconfig", cli.kubeconfig, "-n", cli.namespace,
+        "get", "ks", "--watch", stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None
+    try:
+        header = await asyncio.wait_for(proc.stdout.readline(), 20)
+        first = await asyncio.wait_for(proc.stdout.readline(), 20)
+        assert header.decode().startswith("NAME")
+        assert [c.strip() for c in first.decode().split("\t")[:3]] == ["apps", "", "False"]
+        await kube.patch(kinds.KUSTOMIZATION.api_version, "Kustomization", "apps",
+                         {"spec": {"suspend": True}}, namespace=cli.namespace)
+        changed = await asyncio.wait_for(proc.stdout.readline(), 20)
+        assert [c.strip() for c in changed.decode().split("\t")[:3]] == ["apps", "", "True"]
+    finally:
+        proc.terminate()
+        await proc.wait()
