@@ -25,7 +25,6 @@ import contextlib
 import copy
 import hashlib
 import json
-import random
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -43,7 +42,8 @@ from tether.api.meta import format_duration
 from tether.cluster import health, inventory, prune, ssa
 from tether.cluster.changeset import Action, ChangeSet, ObjectRef
 from tether.cluster.client import KubeClient, Obj
-from tether.controller import dependencies, postbuild, render
+from tether.controller import dependencies, events, informer, postbuild, render, runtime
+from tether.controller import status as status_mod
 from tether.source import artifact as artifacts
 
 __all__ = [
@@ -52,6 +52,8 @@ __all__ = [
     "KustomizationReconciler",
     "Outcome",
     "ReconcilerSettings",
+    "setup",
+    "setup_daemon",
     "upsert_history",
 ]
 
@@ -78,7 +80,6 @@ class ReconcilerSettings:
     """Re-check delay for unready dependencies and missing artifacts (Flux: 30s)."""
     concurrent_ssa: int = 16
     health_interval: float = 2.0
-    jitter: float = 0.05
     artifact_timeout: float = 60.0
     no_cross_namespace_refs: bool = False
     default_service_account: str | None = None
@@ -164,11 +165,13 @@ class KustomizationReconciler:
         *,
         build: BuildFn,
         settings: ReconcilerSettings | None = None,
+        recorder: events.Recorder | None = None,
         clock: Callable[[], str] = _utc_now,
     ) -> None:
         self._client = client
         self._build_fn = build
         self._settings = settings or ReconcilerSettings()
+        self._recorder = recorder or events.Recorder(client, component=ssa.FIELD_MANAGER)
         self._now = clock
         self._http: httpx.AsyncClient | None = None
 
@@ -179,6 +182,12 @@ class KustomizationReconciler:
             self._http = None
 
     # ------------------------------------------------------------------ entry point
+    async def reconcile_key(self, key: str) -> runtime.Result:
+        """The controller runtime's entry point: ``namespace/name`` → when to run again."""
+        namespace, _, name = key.rpartition("/")
+        outcome = await self.reconcile(namespace, name)
+        return runtime.Result(requeue_after=outcome.requeue_after)
+
     async def reconcile(self, namespace: str, name: str) -> Outcome:
         """Reconcile one Kustomization; never raises for a reconcile failure."""
         obj = await self._client.get_or_none(api.API_VERSION, api.KIND, name, namespace)
@@ -431,9 +440,8 @@ class KustomizationReconciler:
         conditions.mark_true(status, conditions.READY, reason="ReconciliationSucceeded",
                              message=message, generation=run.generation, now=run.now())
         self._record_history(run, "ReconciliationSucceeded")
-        spec = run.ks.spec
-        delay = spec.interval.seconds * (1 + random.uniform(-1, 1) * self._settings.jitter)
-        return Outcome(requeue_after=max(1.0, delay), ready=True, message=message)
+        # The runtime adds Flux's ±5% jitter to every requeue.
+        return Outcome(requeue_after=run.ks.spec.interval.seconds, ready=True, message=message)
 
     def _fail(self, run: _Run, err: errors.GitOpsError) -> Outcome:
         """The one place failures become conditions (reason and retry from the error)."""
@@ -498,9 +506,10 @@ class KustomizationReconciler:
         await self._write_status(run.obj, run.status)
 
     async def _write_status(self, obj: Obj, status: Mapping[str, Any]) -> None:
-        old = obj.get("status") or {}
         body = dict(status)
-        patch = {**{k: None for k in old if k not in body}, **body}
+        patch = status_mod.merge_patch(obj.get("status") or {}, body)
+        if not patch:
+            return
         meta = obj["metadata"]
         try:
             await self._client.patch(api.API_VERSION, api.KIND, meta["name"], {"status": patch},
@@ -532,24 +541,10 @@ class KustomizationReconciler:
 
     async def _event(self, obj: Obj, type_: str, reason: str, message: str,
                      revision: str) -> None:
-        """Record a core/v1 Event on the Kustomization (best effort)."""
-        meta = obj["metadata"]
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        event = {
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"],
-                         "annotations": {f"{api.GROUP}/revision": revision} if revision
-                         else {}},
-            "involvedObject": {"apiVersion": api.API_VERSION, "kind": api.KIND,
-                               "name": meta["name"], "namespace": meta["namespace"],
-                               "uid": meta.get("uid"),
-                               "resourceVersion": meta.get("resourceVersion")},
-            "reason": reason, "message": message[:1024], "type": type_,
-            "source": {"component": ssa.FIELD_MANAGER}, "reportingComponent":
-                ssa.FIELD_MANAGER, "firstTimestamp": now, "lastTimestamp": now, "count": 1,
-        }
-        with contextlib.suppress(errors.ClusterError):
-            await self._client.create(event)
+        """Record a core/v1 Event on the Kustomization (best effort, deduplicated)."""
+        annotations = {f"{api.GROUP}/revision": revision} if revision else None
+        await self._recorder.record(obj, type_=type_, reason=reason, message=message,
+                                    annotations=annotations)
 
     def _timeout_text(self, run: _Run) -> str:
         return format_duration(run.ks.spec.timeout_seconds())
@@ -604,3 +599,76 @@ async def _wait_gone(client: KubeClient, refs: Sequence[ObjectRef], *, timeout: 
         pending = [r for r, obj in zip(pending, found, strict=True) if obj is not None]
         if pending:
             await asyncio.sleep(1.0)
+
+
+# ---------------------------------------------------------------------- wiring
+def _source_index(obj: Obj) -> list[str]:
+    ref = (obj.get("spec") or {}).get("sourceRef") or {}
+    namespace = ref.get("namespace") or (obj.get("metadata") or {}).get("namespace")
+    return [f"{ref.get('kind')}/{namespace}/{ref.get('name')}"]
+
+
+def _depends_on_index(obj: Obj) -> list[str]:
+    namespace = (obj.get("metadata") or {}).get("namespace")
+    return [f"{d.get('namespace') or namespace}/{d.get('name')}"
+            for d in (obj.get("spec") or {}).get("dependsOn") or []]
+
+
+def _ready_revision_changed(event: str, obj: Obj, old: Obj | None) -> bool:
+    """A Kustomization became Ready, or Ready at a new revision: wake its dependents."""
+    def signature(o: Obj | None) -> tuple[Any, ...]:
+        status = (o or {}).get("status") or {}
+        ready = conditions.get(status, conditions.READY) or {}
+        return ready.get("status"), status.get("lastAppliedRevision")
+
+    return event != "DELETED" and signature(obj)[0] == "True" and (
+        signature(obj) != signature(old))
+
+
+def _dependency_ordered(objs: Sequence[Obj]) -> list[str]:
+    """Keys of ``objs`` with dependencies first (Flux enqueues in topological order)."""
+    graph: dict[dependencies.Key, list[dependencies.Key]] = {}
+    for obj in objs:
+        meta = obj.get("metadata") or {}
+        key = (str(meta.get("namespace")), str(meta.get("name")))
+        graph[key] = [(dep.partition("/")[0], dep.partition("/")[2])
+                      for dep in _depends_on_index(obj)]
+    wanted = set(graph)
+    return [f"{ns}/{name}" for ns, name in dependencies.topological_order(graph)
+            if (ns, name) in wanted]
+
+
+def setup(manager: runtime.Manager, reconciler: KustomizationReconciler, *,
+          concurrent: int = 4) -> runtime.Controller:
+    """Register the Kustomization controller with the shared runtime.
+
+    Triggers: its own spec/requestedAt changes; a new artifact revision of its source
+    (dependents enqueued in dependency order); a dependency becoming Ready.
+    """
+    controller = manager.register(name="kustomization", api_version=api.API_VERSION,
+                                  kind=api.KIND, reconcile=reconciler.reconcile_key,
+                                  concurrent=concurrent)
+    cache = manager.informer(api.API_VERSION, api.KIND)
+    cache.add_index("sourceRef", _source_index)
+    cache.add_index("dependsOn", _depends_on_index)
+    controller.watches(
+        SOURCE_API, "GitRepository", predicate=runtime.artifact_revision_changed,
+        map_to=lambda repo: _dependency_ordered(
+            cache.by_index("sourceRef", f"GitRepository/{informer.key_of(repo)}")))
+    controller.watches(
+        api.API_VERSION, api.KIND, predicate=_ready_revision_changed,
+        map_to=lambda obj: [informer.key_of(o)
+                            for o in cache.by_index("dependsOn", informer.key_of(obj))])
+    return controller
+
+
+def setup_daemon(daemon: Any) -> None:
+    """``Daemon(setups=[setup_daemon])``: run the Kustomization controller in-process."""
+    kube: KubeClient = daemon.kube
+    settings = ReconcilerSettings(
+        kubeconfig_path=None if kube.source == "in-cluster" else kube.source,
+        context=kube.context)
+    reconciler = KustomizationReconciler(
+        kube, build=render.native_build, settings=settings,
+        recorder=events.Recorder(kube, component=ssa.FIELD_MANAGER))
+    setup(daemon.manager, reconciler, concurrent=max(4, int(daemon.settings.concurrent)))

@@ -60,7 +60,7 @@ async def test_apply_then_noop_then_prune(kube: KubeClient, namespace: str, publ
     await kube.create(kustomization(namespace, path="./app", targetNamespace=namespace))
     outcome = await reconciler.reconcile(namespace, "apps")
     assert outcome.ready, outcome.message
-    assert outcome.requeue_after is not None and 540 <= outcome.requeue_after <= 660
+    assert outcome.requeue_after == 600
     status = await _status(kube, namespace)
     assert _ready(status)["reason"] == "ReconciliationSucceeded"
     assert _ready(status)["message"] == f"Applied revision: {rev1}"
