@@ -135,9 +135,19 @@ def _finish_one(res: Resource, *, keep_origin: bool, keep_transformations: bool)
     # keeps both kinds of build annotations and never had bookkeeping to remove.
     rewritten = touched or not (keep_origin and keep_transformations)
     if current:
-        meta["annotations"] = current
+        # kustomize rewrites the map through GetAnnotations/SetAnnotations: values become
+        # strings (their YAML text).
+        meta["annotations"] = {k: _annotation_text(v) for k, v in current.items()}
     elif had_map and rewritten:
         del meta["annotations"]
+
+
+def _annotation_text(value: Any) -> Any:
+    if isinstance(value, str | dict | list):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def to_yaml(rm: ResMap) -> str:

@@ -422,13 +422,7 @@ def _replica_filter(entry: dict[str, Any], config: TransformerConfig, *, source:
 
 
 def _labels_filter(entry: dict[str, Any], config: TransformerConfig, *, source: str) -> Filter:
-    unknown = set(entry) - {
-        "pairs",
-        "includeSelectors",
-        "includeTemplates",
-        "includeVolumeClaimTemplates",
-        "fields",
-    }
+    unknown = set(entry) - {"pairs", "includeSelectors", "includeTemplates", "fields"}
     if unknown:
         raise errors.BuildError(f"{source}: unknown labels field(s) {sorted(unknown)}")
     specs = tconfig.merge_fs(
@@ -438,19 +432,12 @@ def _labels_filter(entry: dict[str, Any], config: TransformerConfig, *, source: 
         specs = tconfig.merge_fs(specs, config.common_labels)
     else:
         if entry.get("includeTemplates"):
-            specs = tconfig.merge_fs(specs, _templates(config, entry))
+            specs = tconfig.merge_fs(specs, config.template_labels)
         from tether.kustomize.fieldspec import FieldSpec
 
         specs = tconfig.merge_fs(specs, (FieldSpec(path="metadata/labels", create=True),))
     pairs = {str(k): "" if v is None else str(v) for k, v in (entry.get("pairs") or {}).items()}
     return MapEntriesFilter.of(pairs, specs)
-
-
-def _templates(config: TransformerConfig, entry: dict[str, Any]) -> tuple[Any, ...]:
-    specs = config.template_labels
-    if not entry.get("includeVolumeClaimTemplates"):
-        specs = tuple(s for s in specs if "volumeClaimTemplates" not in s.path)
-    return specs
 
 
 def _inline_objects(entry: str) -> list[Resource] | None:

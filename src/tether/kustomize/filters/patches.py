@@ -116,7 +116,7 @@ def apply_strategic(
     # kustomize gives the patch the target's apiVersion (keeping the patch's kind).
     if "apiVersion" in patch and patch["apiVersion"] != res.api_version:
         patch = {**patch, "apiVersion": res.api_version}
-    merged = smp.merge(res.obj, patch, schema=schema)
+    merged = smp.merge(res.obj, patch, api_version=res.api_version, kind=kind, schema=schema)
     if not merged:
         return False
     res.obj = merged
@@ -156,12 +156,34 @@ def apply_json6902(res: Resource, operations: tuple[dict[str, Any], ...], *, sou
     """Apply JSON 6902 operations to one object in place."""
     try:
         res.obj = jsonpatch.JsonPatch(list(operations)).apply(res.obj, in_place=True)
+        _reset_annotations(res)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
         raise errors.BuildError(f"{source}: {exc} (target {res.cur_id})") from exc
     except (KeyError, IndexError, TypeError) as exc:
         raise errors.BuildError(
             f"{source}: cannot apply JSON patch to {res.cur_id}: {exc}"
         ) from exc
+
+
+def _reset_annotations(res: Resource) -> None:
+    """kustomize re-sets the annotations after a JSON patch: a non-map or empty map goes."""
+    meta = res.obj.get("metadata")
+    if not isinstance(meta, dict) or "annotations" not in meta:
+        return
+    annotations = meta["annotations"]
+    if not isinstance(annotations, dict) or not annotations:
+        del meta["annotations"]
+    else:
+        meta["annotations"] = {
+            str(k): v if isinstance(v, str) else yamlio_text(v) for k, v in annotations.items()
+        }
+
+
+def yamlio_text(value: Any) -> str:
+    """A scalar's text as kyaml reads annotation values."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)
