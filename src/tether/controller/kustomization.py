@@ -23,6 +23,7 @@ import base64
 import binascii
 import contextlib
 import copy
+import dataclasses
 import hashlib
 import json
 import tempfile
@@ -374,16 +375,36 @@ class KustomizationReconciler:
                                 concurrency=self._settings.concurrent_ssa,
                                 wait_timeout=max(1.0, run.deadline() - time.monotonic()))
         old = inventory.Inventory.from_status(run.status.get("inventory"))
+        await self._write_ahead(run, target, objs, old)
         try:
             run.changeset = await ssa.apply_all_staged(target, objs, opts=opts)
         except ssa.ApplyFailure as err:
             # Remember what did get applied so a later successful run can prune it.
+            current = inventory.Inventory.from_status(run.status.get("inventory"))
             partial = inventory.from_changeset(err.changeset)
-            run.status["inventory"] = old.merge(partial.refs).to_status()
+            run.status["inventory"] = current.merge(partial.refs).to_status()
             raise
         new = inventory.from_changeset(run.changeset)
         run.status["inventory"] = new.to_status()
         run.stale = inventory.diff(old, new)
+
+    async def _write_ahead(self, run: _Run, target: KubeClient, objs: Sequence[Obj],
+                           old: inventory.Inventory) -> None:
+        """Record objects *before* creating them, so a controller killed mid-apply leaves an
+        inventory that still covers them and the next successful run can prune them."""
+        planned: list[ObjectRef] = []
+        for obj in objs:
+            ref = ObjectRef.from_object(obj)
+            try:
+                res = await target.resource(str(obj.get("apiVersion")), ref.kind)
+            except errors.ClusterError:
+                continue  # its CRD is in this set: recorded once applied
+            planned.append(ref if res.namespaced else dataclasses.replace(ref, namespace=""))
+        known = {r.key for r in old.refs}
+        if all(r.key in known for r in planned):
+            return
+        run.status["inventory"] = old.merge(planned).to_status()
+        await self._write_status(run.obj, run.status)
 
     async def _prune(self, run: _Run, target: KubeClient) -> None:
         if not run.ks.spec.prune or not run.stale:
