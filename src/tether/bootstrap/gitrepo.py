@@ -121,7 +121,8 @@ class WorkingCopy:
         strict = "yes" if self._creds.known_hosts else "accept-new"
         return shlex.join(["ssh", "-i", str(key), "-o", "IdentitiesOnly=yes",
                            "-o", f"UserKnownHostsFile={hosts}",
-                           "-o", f"StrictHostKeyChecking={strict}", "-o", "BatchMode=yes"])
+                           "-o", f"StrictHostKeyChecking={strict}", "-o", "BatchMode=yes",
+                           "-o", "LogLevel=ERROR"])
 
     def close(self) -> None:
         """Remove the temporary key material."""
@@ -138,19 +139,21 @@ class WorkingCopy:
             proc = await asyncio.create_subprocess_exec(
                 "git", *args, cwd=self.path, env=env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT)
+                stderr=asyncio.subprocess.PIPE)
         except FileNotFoundError as exc:
             raise errors.ConfigError("the git CLI is not installed") from exc
         try:
-            out, _ = await asyncio.wait_for(proc.communicate(), _TIMEOUT)
+            out, err = await asyncio.wait_for(proc.communicate(), _TIMEOUT)
         except TimeoutError as exc:
             proc.kill()
             await proc.wait()
             raise errors.FetchError(f"git {args[0]} timed out after {_TIMEOUT:.0f}s") from exc
         text = mask(out.decode(errors="replace").strip(), self._creds.secrets())
         if check and proc.returncode != 0:
-            last = text.splitlines()[-1] if text else f"exit code {proc.returncode}"
-            cls = errors.AuthError if _looks_like_auth(text) else errors.FetchError
+            problem = mask(err.decode(errors="replace").strip(), self._creds.secrets())
+            lines = [ln for ln in problem.splitlines() if ln.strip()]
+            last = lines[-1] if lines else f"exit code {proc.returncode}"
+            cls = errors.AuthError if _looks_like_auth(problem) else errors.FetchError
             raise cls(mask(f"git {args[0]} {self.url}: {last}", self._creds.secrets()))
         return proc.returncode or 0, text
 
