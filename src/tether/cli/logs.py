@@ -71,7 +71,9 @@ def parse(line: str) -> Entry | None:
 
 def format_entry(entry: Entry) -> str:
     """Flux's ``{{ts}} {{level}} {{Kind}}/{{name}}.{{namespace}} - {{msg}} {{error}}``."""
-    subject = f"{entry.kind}/{entry.name}.{entry.namespace}" if entry.name else "-"
+    subject = f"{entry.name}.{entry.namespace}" if entry.name else "-"
+    if entry.name and entry.kind:
+        subject = f"{entry.kind}/{subject}"
     return f"{entry.ts} {entry.level} {subject} - {entry.msg} {entry.error}".rstrip()
 
 

@@ -25,6 +25,8 @@ def test_parse_both_conventions_and_format_like_flux() -> None:
                                     " - stored artifact for revision 'main@sha1:abc'")
     assert logs.format_entry(b) == ("2026-01-01T00:00:01Z error Kustomization/apps.team - "
                                     "Reconciliation failed kustomization path not found")
+    bare = logs.parse(json.dumps({"event": "x", "key": "ns/a", "level": "info", "timestamp": "t"}))
+    assert bare is not None and logs.format_entry(bare) == "t info a.ns - x"
     assert logs.parse("not json") is None
     assert logs.parse("[1, 2]") is None
 
