@@ -103,6 +103,9 @@ class BuildContext:
     def __init__(self) -> None:
         self.schema: Any = None
         self.schema_set = False
+        # Parsed documents by file content: a base shared by many overlays is parsed once
+        # (callers clone what they take out, so the cached values are never mutated).
+        self.parsed: dict[bytes, list[Any]] = {}
 
 
 class Loader:

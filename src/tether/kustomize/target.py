@@ -65,10 +65,18 @@ class Accumulator:
             self.variables.append(var)
 
 
-def parse_resources(content: bytes, *, source: str) -> list[Resource]:
+def parse_resources(
+    content: bytes, *, source: str, cache: dict[bytes, list[Any]] | None = None
+) -> list[Resource]:
     """Objects of a resource file: multi-document, ``*List`` kinds flattened."""
+    if cache is not None and content in cache:
+        docs = yamlio.clone(cache[content])
+    else:
+        docs = yamlio.load_all(content, source=source)
+        if cache is not None:
+            cache[content] = yamlio.clone(docs)
     out: list[Resource] = []
-    for doc in yamlio.load_all(content, source=source):
+    for doc in docs:
         _collect(doc, out, source=source)
     return out
 
@@ -180,7 +188,7 @@ class KustTarget:
                 f"{self.source}: accumulating resources: accumulation err='accumulating "
                 f"resources from '{path}': {exc}'"
             ) from None
-        resources = parse_resources(content, source=path)
+        resources = parse_resources(content, source=path, cache=self.loader.context.parsed)
         if self.origin is not None:
             origin = self.origin.append(path)
             for res in resources:

@@ -107,6 +107,11 @@ class TransformerConfig:
 
     def merge(self, other: TransformerConfig) -> TransformerConfig:
         """Union of both configs (conflicting ``create`` flags are an error)."""
+        # Every kustomization merges the same default table: skip the work when possible.
+        if other is self or other == _EMPTY:
+            return self
+        if self == _EMPTY:
+            return other
         changes: dict[str, Any] = {}
         for attr in _ATTR.values():
             changes[attr] = merge_fs(getattr(self, attr), getattr(other, attr))
@@ -114,22 +119,33 @@ class TransformerConfig:
         return replace(self, **changes)
 
 
+_EMPTY: TransformerConfig
+
+
 def merge_fs(base: tuple[FieldSpec, ...], extra: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
     """kustomize's ``FsSlice.MergeAll`` followed by its (gvk) sort."""
-    if not extra:
+    if not extra or extra is base:
         return base
     result = list(base)
+    by_path: dict[str, list[FieldSpec]] = {}
+    for spec in result:
+        by_path.setdefault(spec.path, []).append(spec)
+    added = False
     for spec in extra:
-        found = None
-        for existing in result:
-            if existing.path == spec.path and _selected(existing, spec):
-                found = existing
-                break
+        same_path = by_path.setdefault(spec.path, [])
+        found = next((e for e in same_path if _selected(e, spec)), None)
         if found is None:
             result.append(spec)
+            same_path.append(spec)
+            added = True
         elif found.create != spec.create:
             raise errors.BuildError(f"conflicting fieldspecs for path {spec.path}")
+    if not added and base:
+        return base
     return tuple(sorted(result, key=lambda s: gvk_sort_key(s.group, s.version, s.kind)))
+
+
+_EMPTY = TransformerConfig()
 
 
 def _selected(existing: FieldSpec, sel: FieldSpec) -> bool:

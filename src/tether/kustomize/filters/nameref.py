@@ -31,6 +31,27 @@ from tether.kustomize.tconfig import NameBackRef
 Sieve = Callable[[Resource], bool]
 
 
+class _Ids:
+    """A resource's ids, computed once per fix-up pass (names do not change during it)."""
+
+    __slots__ = ("cluster", "cur", "eff", "org_eff", "prev")
+
+    def __init__(self, res: Resource) -> None:
+        self.cur = res.cur_id
+        self.prev = res.prev_ids()
+        self.cluster = self.cur.gvk.cluster_scoped
+        self.eff = self.cur.effective_namespace
+        self.org_eff = (self.prev[0] if self.prev else self.cur).effective_namespace
+
+
+class _IdCache(dict[int, _Ids]):
+    def of(self, res: Resource) -> _Ids:
+        found = self.get(id(res))
+        if found is None:
+            found = self[id(res)] = _Ids(res)
+        return found
+
+
 @dataclass(frozen=True)
 class NameRefFilter:
     """Rewrite name references according to ``backrefs``."""
@@ -45,6 +66,7 @@ class NameRefFilter:
                 by_prev_name.setdefault(name, []).append(res)
         if not by_prev_name:
             return
+        cache = _IdCache()
         # Group referrer specs by kind once, keeping kustomize's (backref, spec) order.
         by_kind: dict[str, list[tuple[int, NameBackRef, FieldSpec]]] = {}
         order = 0
@@ -67,6 +89,7 @@ class NameRefFilter:
                         target=backref.gvk,
                         by_prev_name=by_prev_name,
                         everything=resources,
+                        cache=cache,
                     ).run()
 
 
@@ -81,11 +104,15 @@ class _Fixer:
         target: Gvk,
         by_prev_name: dict[str, list[Resource]],
         everything: list[Resource],
+        cache: _IdCache,
     ) -> None:
+        self.ids = cache
         self.all = everything
         self.org_namespaces: set[str] | None = None
         self.referrer = referrer
         self.cur = referrer.cur_id
+        self.cur_eff = self.cur.effective_namespace
+        self.cur_cluster = self.cur.gvk.cluster_scoped
         self.spec = spec
         self.target = target
         self.by_prev_name = by_prev_name
@@ -99,10 +126,10 @@ class _Fixer:
     # -- candidates ---------------------------------------------------------------------
     def _in_subset(self, cand: Resource) -> bool:
         """kustomize's SubsetThatCouldBeReferencedByResource."""
-        if self.cur.gvk.cluster_scoped:
+        if self.cur_cluster:
             return True
-        cid = cand.cur_id
-        if cid.gvk.cluster_scoped or cid.effective_namespace == self.cur.effective_namespace:
+        ids = self.ids.of(cand)
+        if ids.cluster or ids.eff == self.cur_eff:
             return True
         return cand.namespace in self.rb_namespaces
 
@@ -111,12 +138,13 @@ class _Fixer:
 
     def _select(self, name: str, candidates: list[Resource], *, with_ns: bool) -> Resource | None:
         target = self.target
-        sieved = [c for c in candidates if any(p.gvk.is_selected(target) for p in c.prev_ids())]
+        ids = self.ids.of
+        sieved = [c for c in candidates if any(p.gvk.is_selected(target) for p in ids(c).prev)]
         if self.spec.path.endswith("roleRef/name"):
             role_gvk = _role_ref_gvk(self.referrer)
             if role_gvk is not None:
                 sieved = [
-                    c for c in sieved if any(p.gvk.is_selected(role_gvk) for p in c.prev_ids())
+                    c for c in sieved if any(p.gvk.is_selected(role_gvk) for p in ids(c).prev)
                 ]
         sieved = [c for c in sieved if self._same_namespace(c)]
         if len(sieved) == 1:
@@ -144,19 +172,19 @@ class _Fixer:
         """
         if self.org_namespaces is None:
             self.org_namespaces = {
-                r.org_id().effective_namespace for r in self.all if self._in_subset(r)
+                self.ids.of(r).org_eff for r in self.all if self._in_subset(r)
             } - {TOTALLY_NOT_A_NAMESPACE}
         if namespace in self.org_namespaces:
-            return [c for c in candidates if c.org_id().effective_namespace == namespace]
-        return [c for c in candidates if c.cur_id.effective_namespace == namespace]
+            return [c for c in candidates if self.ids.of(c).org_eff == namespace]
+        return [c for c in candidates if self.ids.of(c).eff == namespace]
 
     def _same_namespace(self, cand: Resource) -> bool:
-        if self.cur.gvk.cluster_scoped:
+        if self.cur_cluster:
             return True
-        cid = cand.cur_id
-        if cid.gvk.cluster_scoped or cand.kind == "ServiceAccount":
+        ids = self.ids.of(cand)
+        if ids.cluster or cand.kind == "ServiceAccount":
             return True
-        return cid.effective_namespace == self.cur.effective_namespace
+        return ids.eff == self.cur_eff
 
     # -- setters ------------------------------------------------------------------------
     def _set(self, parent: Any, key: Any) -> None:
