@@ -25,7 +25,7 @@ from pathlib import Path
 
 from tether import errors
 
-__all__ = ["Credentials", "WorkingCopy", "mask"]
+__all__ = ["Credentials", "PushRejectedError", "WorkingCopy", "mask"]
 
 _TIMEOUT = 120.0
 
@@ -66,11 +66,8 @@ def mask(text: str, secrets: list[str]) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class CommitResult:
-    """A commit made (``sha``), or None-sha when the tree was unchanged."""
-
-    sha: str | None
+class PushRejectedError(errors.FetchError):
+    """The branch moved on the server since the clone (non-fast-forward push)."""
 
 
 class WorkingCopy:
@@ -151,9 +148,10 @@ class WorkingCopy:
         text = mask(out.decode(errors="replace").strip(), self._creds.secrets())
         if check and proc.returncode != 0:
             problem = mask(err.decode(errors="replace").strip(), self._creds.secrets())
-            lines = [ln for ln in problem.splitlines() if ln.strip()]
+            lines = [ln for ln in problem.splitlines()
+                     if ln.strip() and not ln.startswith("hint:")]
             last = lines[-1] if lines else f"exit code {proc.returncode}"
-            cls = errors.AuthError if _looks_like_auth(problem) else errors.FetchError
+            cls = _error_class(problem)
             raise cls(mask(f"git {args[0]} {self.url}: {last}", self._creds.secrets()))
         return proc.returncode or 0, text
 
@@ -201,12 +199,17 @@ class WorkingCopy:
         return out.strip() if code == 0 and out.strip() else None
 
     async def push(self) -> None:
-        """Push HEAD to ``branch`` (fast-forward only)."""
+        """Push HEAD to ``branch`` (fast-forward only); PushRejectedError if it moved."""
         await self._git("push", "--quiet", self.url, f"HEAD:refs/heads/{self.branch}")
 
 
-def _looks_like_auth(text: str) -> bool:
-    lowered = text.lower()
-    return any(s in lowered for s in ("authentication failed", "http 401", "403",
-                                      "permission denied", "could not read username",
-                                      "terminal prompts disabled"))
+def _error_class(stderr: str) -> type[errors.SourceError]:
+    """Which error a failed git command's stderr describes."""
+    lowered = stderr.lower()
+    if any(s in lowered for s in ("[rejected]", "non-fast-forward", "fetch first")):
+        return PushRejectedError
+    if any(s in lowered for s in ("authentication failed", "http 401", "403",
+                                  "permission denied", "could not read username",
+                                  "terminal prompts disabled")):
+        return errors.AuthError
+    return errors.FetchError

@@ -29,6 +29,8 @@ from tether.cluster.client import KubeClient, Obj
 
 __all__ = ["BootstrapOptions", "SecretPlan", "component_objects", "run"]
 
+_PUSH_ATTEMPTS = 3
+
 KeyHook = Callable[[str], Awaitable[str | None]]
 """Given a new public key, register it (deploy key); may return a line to report."""
 
@@ -83,6 +85,22 @@ async def run(kube: KubeClient, opts: BootstrapOptions, *, reporter: report.Repo
               workdir: Path | None = None) -> None:
     """Bootstrap the cluster from ``opts``; raise GitOpsError on the first failed phase."""
     opts.install.validate()
+    for attempt in range(1, _PUSH_ATTEMPTS + 1):
+        try:
+            await _reconcile_git(kube, opts, reporter=reporter, workdir=workdir)
+            break
+        except gitrepo.PushRejectedError:
+            # Someone pushed between our clone and our push: start over from a fresh
+            # clone (every phase is idempotent), as Flux does.
+            if attempt == _PUSH_ATTEMPTS:
+                raise
+            reporter.warning(f'branch "{opts.branch}" moved during bootstrap; cloning again')
+    await _wait(kube, opts, reporter)
+
+
+async def _reconcile_git(kube: KubeClient, opts: BootstrapOptions, *,
+                         reporter: report.Reporter, workdir: Path | None) -> None:
+    """Clone, then the three phases that may commit and push."""
     with tempfile.TemporaryDirectory(prefix="tether-bootstrap-", dir=workdir) as tmp:
         wc = gitrepo.WorkingCopy(Path(tmp) / "repo", url=opts.repo_url, branch=opts.branch,
                                  credentials=opts.git_credentials)
@@ -96,7 +114,6 @@ async def run(kube: KubeClient, opts: BootstrapOptions, *, reporter: report.Repo
             await _reconcile_sync(kube, wc, opts, reporter)
         finally:
             wc.close()
-    await _wait(kube, opts, reporter)
 
 
 async def _commit_and_push(wc: gitrepo.WorkingCopy, opts: BootstrapOptions, *, what: str,

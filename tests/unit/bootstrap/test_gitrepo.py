@@ -94,3 +94,18 @@ async def test_errors_are_masked(tmp_path: Path) -> None:
 
 def test_mask_longest_first() -> None:
     assert gitrepo.mask("a abc b", ["a", "abc"]) == "***** ***** b"
+
+
+async def test_push_after_the_branch_moved_is_rejected(tmp_path: Path) -> None:
+    url = _bare(tmp_path)
+    first = gitrepo.WorkingCopy(tmp_path / "a", url=url, branch="main")
+    await first.clone()
+    await _commit(first, "a: 1\n")
+    await first.push()
+    late = gitrepo.WorkingCopy(tmp_path / "b", url=url, branch="main")
+    await late.clone()
+    await _commit(first, "a: 2\n")
+    await first.push()  # the branch moves under ``late``
+    await _commit(late, "a: 3\n")
+    with pytest.raises(gitrepo.PushRejectedError):
+        await late.push()
