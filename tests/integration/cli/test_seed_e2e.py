@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.helpers import eventually
 from tests.integration.cli.conftest import Cli
+
+from tether.cluster.client import KubeClient
 
 pytestmark = pytest.mark.cluster
 
@@ -157,3 +160,43 @@ async def test_seed_sequence_with_the_real_controller(cli: Cli, fleet: Fleet,
     assert r.rc == 0 and "Kustomization/apps" in r.out
     r = await cli("logs", "--log-file", str(controller))
     assert f"flux-system.{ns} - stored artifact for revision 'main@sha1:{new}'" in r.out
+
+
+async def test_failure_suspend_resume_delete_with_the_real_controller(
+        cli: Cli, fleet: Fleet, controller: Path, kube: KubeClient) -> None:
+    ns = cli.namespace
+    sha = fleet.commit("blue")
+    r = await cli("create", "source", "git", "flux-system", "--url", fleet.url,
+                  "--branch", "main", "--interval", "10m", timeout=60)
+    assert r.rc == 0, r.err
+    r = await cli("create", "ks", "broken", "--source", "flux-system", "--path", "./nope",
+                  "--interval", "10m", timeout=60)
+    assert r.rc == 1
+    assert r.err.splitlines()[-1].startswith("✗ Kustomization reconciliation failed: ")
+    assert "nope" in r.err.splitlines()[-1]
+    r = await cli("get", "ks", "--status-selector", "ready=false", "--no-header")
+    assert [row.split("\t")[0].strip() for row in r.out.splitlines()] == ["broken"]
+
+    r = await cli("create", "ks", "apps", "--source", "flux-system", "--path", "./apps",
+                  "--prune", "--target-namespace", ns, "--interval", "10m", timeout=60)
+    assert r.rc == 0, r.err
+    r = await cli("suspend", "ks", "apps")
+    assert r.rc == 0
+    r = await cli("reconcile", "ks", "apps")
+    assert r.rc == 1 and "resource is suspended" in r.err
+    r = await cli("resume", "ks", "apps", timeout=60)
+    assert r.rc == 0, r.err
+    assert r.err.splitlines()[-1] == f"✔ applied revision main@sha1:{sha}"
+    r = await cli("stats")
+    rows = {line.split("\t")[0].strip(): [c.strip() for c in line.split("\t")[1:4]]
+            for line in r.out.splitlines()[1:]}
+    assert rows["Kustomization"] == ["2", "1", "0"]
+
+    assert await kube.get_or_none("v1", "ConfigMap", "web", ns) is not None
+    r = await cli("delete", "ks", "apps", "--silent")
+    assert r.rc == 0, r.err
+
+    async def pruned() -> bool:
+        return await kube.get_or_none("v1", "ConfigMap", "web", ns) is None
+
+    await eventually(pruned, timeout=30, what="the ConfigMap pruned after the delete")
