@@ -2,7 +2,8 @@
 
 Design: commands stay synchronous typer functions (completion, help) and hand a coroutine
 to :func:`run`; the client's lifetime is bounded here, so no command can leak a connection
-pool or forget to close it on error.
+pool or forget to close it on error. A missing Flux CRD gets a hint here, once, instead of
+in every command.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from tether import errors
 from tether.cli import options
 from tether.cluster.client import KubeClient
 
@@ -27,6 +29,13 @@ def run(body: Callable[[KubeClient, options.GlobalOptions], Awaitable[T]]) -> T:
         kube = opts.connect()
         try:
             return await body(kube, opts)
+        except errors.NotFoundError as exc:
+            if "toolkit.fluxcd.io" in str(exc) and str(exc).startswith("no matches for kind"):
+                raise errors.NotFoundError(
+                    str(exc), status=exc.status,
+                    hint="are the Tether CRDs installed? (tether install; tether check)",
+                ) from exc
+            raise
         finally:
             await kube.close()
 
