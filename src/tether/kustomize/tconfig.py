@@ -108,15 +108,21 @@ class TransformerConfig:
     def merge(self, other: TransformerConfig) -> TransformerConfig:
         """Union of both configs (conflicting ``create`` flags are an error)."""
         # Every kustomization merges the same default table: skip the work when possible.
+        # (Merging into an empty config is not a no-op: it de-duplicates, and a kind-less
+        # spec that a kind-specific one already covers is dropped, as in kustomize.)
         if other is self or other == _EMPTY:
             return self
-        if self == _EMPTY:
-            return other
-        changes: dict[str, Any] = {}
-        for attr in _ATTR.values():
-            changes[attr] = merge_fs(getattr(self, attr), getattr(other, attr))
-        changes["name_reference"] = _merge_nbr(self.name_reference, other.name_reference)
-        return replace(self, **changes)
+        return _merged(self, other)
+
+
+@functools.lru_cache(maxsize=128)
+def _merged(base: TransformerConfig, other: TransformerConfig) -> TransformerConfig:
+    """Merges are pure and overlays repeat them with equal configs: remember a few."""
+    changes: dict[str, Any] = {}
+    for attr in _ATTR.values():
+        changes[attr] = merge_fs(getattr(base, attr), getattr(other, attr))
+    changes["name_reference"] = _merge_nbr(base.name_reference, other.name_reference)
+    return replace(base, **changes)
 
 
 _EMPTY: TransformerConfig

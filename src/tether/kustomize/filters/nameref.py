@@ -161,8 +161,8 @@ class _Fixer:
             c.name == first.name and (not with_ns or c.namespace == first.namespace) for c in sieved
         ):
             return first
-        ids = ", ".join(str(c.cur_id) for c in sieved)
-        raise errors.BuildError(f"found multiple possible referrals: {ids}")
+        listed = ", ".join(str(c.cur_id) for c in sieved)
+        raise errors.BuildError(f"found multiple possible referrals: {listed}")
 
     def _by_namespace(self, candidates: list[Resource], namespace: str) -> list[Resource]:
         """Candidates whose original namespace is ``namespace``, else whose current one is.
