@@ -100,11 +100,24 @@ def _ready(obj: Obj) -> tuple[bool, str]:
     return ready.get("status") == "True", str(ready.get("message") or "")
 
 
+def _stalled(obj: Obj) -> str | None:
+    """The Stalled condition's message when it is True at the current generation."""
+    status = obj.get("status") or {}
+    generation = (obj.get("metadata") or {}).get("generation")
+    if generation is not None and status.get("observedGeneration") != generation:
+        return None
+    for cond in status.get("conditions") or []:
+        if cond.get("type") == "Stalled" and cond.get("status") == "True":
+            return str(cond.get("message") or cond.get("reason") or "stalled")
+    return None
+
+
 async def wait_ready(kube: KubeClient, *, api_version: str, kind: str, name: str,
                      namespace: str, timeout: float, interval: float = 1.0) -> Obj:
     """Poll until the object's Ready condition is True at its generation.
 
-    Raises HealthCheckError at the deadline with the last Ready message (Flux's shape).
+    Raises HealthCheckError at the deadline with the last Ready message (Flux's shape),
+    or at once when the object is Stalled (a terminal error waiting cannot fix).
     """
     deadline = time.monotonic() + timeout
     last = "not found"
@@ -114,6 +127,10 @@ async def wait_ready(kube: KubeClient, *, api_version: str, kind: str, name: str
             ok, last = _ready(obj)
             if ok:
                 return obj
+            stalled = _stalled(obj)
+            if stalled is not None:  # will not recover by waiting: say so now
+                raise errors.HealthCheckError(
+                    f"{kind} {namespace}/{name} is stalled: {stalled}")
         if time.monotonic() >= deadline:
             raise errors.HealthCheckError(
                 f"timeout waiting for {kind} {namespace}/{name} to be ready after "

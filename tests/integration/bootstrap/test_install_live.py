@@ -138,3 +138,22 @@ async def test_wait_ready_times_out_with_the_ready_message(kube: KubeClient,
     assert info.value.one_line() == (
         f"timeout waiting for GitRepository {namespace}/flux-system to be ready after 2s: "
         f"waiting to be reconciled")
+
+
+async def test_wait_ready_fails_at_once_when_stalled(kube: KubeClient, namespace: str) -> None:
+    obj = await kube.create({
+        "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+        "metadata": {"name": "stalled", "namespace": namespace},
+        "spec": {"url": "http://127.0.0.1:9/x.git", "interval": "1m", "suspend": True}})
+    now = "2026-01-01T00:00:00Z"
+    obj["status"] = {"observedGeneration": obj["metadata"]["generation"], "conditions": [
+        {"type": "Ready", "status": "False", "reason": "InvalidSpec", "message": "bad url",
+         "lastTransitionTime": now, "observedGeneration": obj["metadata"]["generation"]},
+        {"type": "Stalled", "status": "True", "reason": "InvalidSpec", "message": "bad url",
+         "lastTransitionTime": now, "observedGeneration": obj["metadata"]["generation"]}]}
+    await kube.replace(obj, subresource="status")
+    with pytest.raises(errors.HealthCheckError) as info:
+        await install.wait_ready(kube, api_version="source.toolkit.fluxcd.io/v1",
+                                 kind="GitRepository", name="stalled", namespace=namespace,
+                                 timeout=60, interval=0.2)
+    assert info.value.one_line() == f"GitRepository {namespace}/stalled is stalled: bad url"
