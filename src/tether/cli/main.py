@@ -74,10 +74,56 @@ _COMMAND_MODULES = (
 )
 
 
-def _register() -> None:
+_LAZY = {
+    # top-level command -> the module that registers it. Lets `tether kustomize build` or
+    # `tether get ks` import only what they need (start-up time is a feature); any command
+    # not listed here (and `--help`) imports every module. tests/unit/cli/test_main.py
+    # checks this table against what the modules really register.
+    "bootstrap": "bootstrap",
+    "build": "build",
+    "check": "check",
+    "controller": "controller",
+    "create": "create",
+    "delete": "delete",
+    "demo": "demo",
+    "dev": "dev",
+    "diff": "diff",
+    "events": "events",
+    "export": "export",
+    "get": "get",
+    "install": "install",
+    "kustomize": "kustomize",
+    "logs": "logs",
+    "reconcile": "reconcile",
+    "resume": "suspend",
+    "stats": "stats",
+    "suspend": "suspend",
+    "trace": "trace",
+    "tree": "tree",
+    "uninstall": "install",
+}
+_VALUE_OPTIONS = {"--kubeconfig", "--context", "--namespace", "-n", "--timeout"}
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The top-level command in ``argv`` (skipping global options and their values)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _register(argv: list[str] | None = None) -> None:
     # Imported here (not at module top) so that ``tether.cli.main`` has defined ``app``
     # before the sub-command modules import it.
-    for name in _COMMAND_MODULES:
+    command = _command_of(sys.argv[1:] if argv is None else argv)
+    wanted = [_LAZY[command]] if command in _LAZY else list(_COMMAND_MODULES)
+    for name in wanted:
         importlib.import_module(f"tether.cli.{name}")
 
 

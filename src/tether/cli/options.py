@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tether.cluster import client
+if TYPE_CHECKING:  # the client (lightkube, httpx) loads only when a command connects
+    from tether.cluster import client
 
 __all__ = ["GlobalOptions", "current", "set_current"]
 
@@ -36,6 +38,8 @@ class GlobalOptions:
 
     def connect(self) -> client.KubeClient:
         """A KubeClient for the selected kubeconfig and context."""
+        from tether.cluster import client
+
         return client.KubeClient.connect(
             kubeconfig_path=self.resolved_kubeconfig(), context=self.context
         )
