@@ -2,13 +2,15 @@
 # Install the system tools the test suite runs for real, when they are missing (idempotent):
 #   git             the source controller's Git client, and the loopback http-backend server
 #   openssh-server  sshd for the loopback SSH Git server (tests/gitserver/sshserver.py)
-#   openssh-client  ssh / ssh-keygen used by git over SSH
+#   openssh-client  ssh / ssh-keygen used by git over SSH (and SSH commit signatures)
+#   gnupg           gpg for OpenPGP commit/tag signature verification (spec.verify)
 set -euo pipefail
 
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
 { command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ]; } || missing+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+command -v gpg >/dev/null 2>&1 || missing+=(gnupg)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

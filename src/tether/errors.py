@@ -142,10 +142,12 @@ class IncludeUnavailableError(SourceError):
 
 
 class VerificationError(SourceError):
-    """Commit or tag signature verification failed or is not possible."""
+    """Commit or tag signature verification failed or is not possible.
+
+    Retried (with backoff): the next revision pushed may be properly signed.
+    """
 
     reason: ClassVar[str] = "VerificationError"
-    retryable: ClassVar[bool] = False
 
 
 class BuildError(GitOpsError):

@@ -15,14 +15,23 @@ _ENV = {
 }
 
 
-def git(*args: str, cwd: Path) -> str:
+def git(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
     """Run git synchronously; raise with stderr on failure."""
-    env = {**os.environ, **_ENV}
-    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
+    full = {**os.environ, **_ENV, **(env or {})}
+    proc = subprocess.run(["git", *args], cwd=cwd, env=full, capture_output=True, text=True,
                           check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.strip()}")
     return proc.stdout.strip()
+
+
+def _signing(sign: dict[str, str] | None) -> list[str]:
+    return [arg for k, v in (sign or {}).items() if k != "GNUPGHOME"
+            for arg in ("-c", f"{k}={v}")]
+
+
+def _signing_env(sign: dict[str, str] | None) -> dict[str, str]:
+    return {"GNUPGHOME": sign["GNUPGHOME"]} if sign and "GNUPGHOME" in sign else {}
 
 
 @dataclass
@@ -56,8 +65,12 @@ class Repo:
         return repo
 
     def commit(self, files: dict[str, str | bytes | None], *, message: str = "change",
-               branch: str | None = None) -> str:
-        """Write (or with None delete) files, commit, push; return the commit SHA."""
+               branch: str | None = None, sign: dict[str, str] | None = None) -> str:
+        """Write (or with None delete) files, commit, push; return the commit SHA.
+
+        ``sign`` signs the commit with these git config values (e.g. ``user.signingkey``,
+        ``gpg.format=ssh``); put ``GNUPGHOME`` in it for a PGP key from a test keyring.
+        """
         branch = branch or self.branch
         self._switch(branch)
         for rel, content in files.items():
@@ -74,7 +87,8 @@ class Repo:
             else:
                 path.write_text(content)
         git("add", "-A", cwd=self.work)
-        git("commit", "-q", "--allow-empty", "-m", message, cwd=self.work)
+        git(*_signing(sign), "commit", "-q", "--allow-empty", *(("-S",) if sign else ()),
+            "-m", message, cwd=self.work, env=_signing_env(sign))
         git("push", "-q", "origin", f"HEAD:refs/heads/{branch}", cwd=self.work)
         return git("rev-parse", "HEAD", cwd=self.work)
 
@@ -85,10 +99,11 @@ class Repo:
         existing = git("branch", "--list", branch, cwd=self.work)
         git("checkout", "-q", *(() if existing else ("-b",)), branch, cwd=self.work)
 
-    def tag(self, name: str, *, annotated: bool = False, ref: str = "HEAD") -> str:
-        """Create and push a tag; return the commit it points at."""
-        args = ["-a", "-m", name] if annotated else []
-        git("tag", *args, name, ref, cwd=self.work)
+    def tag(self, name: str, *, annotated: bool = False, ref: str = "HEAD",
+            sign: dict[str, str] | None = None) -> str:
+        """Create and push a tag (signed with ``sign``); return the commit it points at."""
+        args = ["-s", "-m", name] if sign else ["-a", "-m", name] if annotated else []
+        git(*_signing(sign), "tag", *args, name, ref, cwd=self.work, env=_signing_env(sign))
         git("push", "-q", "origin", f"refs/tags/{name}", cwd=self.work)
         return git("rev-parse", f"{name}^{{commit}}", cwd=self.work)
 

@@ -1,11 +1,11 @@
 """The GitRepository reconciler: turn a Git ref into a stored, served, verified artifact.
 
 Design: ``reconcile()`` reads as the phase list of source-controller — handle the request
-annotation, check storage, credentials, verification, includes, ask the remote, build and
-store — and *every* failure is a ``GitOpsError`` mapped to conditions in one place
-(:meth:`GitRepositoryReconciler._failed`) through :data:`_CONDITION_OF`; the error's
-``retryable`` decides between backoff (``Reconciling``/``ProgressingWithRetry``) and
-``Stalled``. The remote is asked first (``ls-remote``): when it still points at the stored
+annotation, check storage, credentials, verification keys, includes, ask the remote, build
+(fetch, verify signatures, copy includes) and store — and *every* failure is a
+``GitOpsError`` mapped to conditions in one place (``_failed``, via ``_CONDITION_OF``);
+the error's ``retryable`` decides between backoff (``Reconciling``/``ProgressingWithRetry``)
+and ``Stalled``. The remote is asked first (``ls-remote``): when it still points at the stored
 revision and the build config (ignore, include, sparse, submodules) is unchanged, nothing is
 fetched. While Git is unreachable the last artifact stays in storage and in status
 (``ArtifactInStorage`` stays True), Ready goes False with the reason, and backoff retries
@@ -32,7 +32,7 @@ from tether.api import meta, serde
 from tether.api import source as api
 from tether.cluster import client
 from tether.controller import events, informer, runtime, status
-from tether.source import artifact, auth, git, ignore, storage
+from tether.source import artifact, auth, git, ignore, storage, verify
 
 __all__ = ["GitRepositoryReconciler", "setup"]
 
@@ -65,6 +65,7 @@ class _State:
     now: str
     included: list[tuple[api.GitRepositoryInclude, dict[str, Any]]] = field(default_factory=list)
     subject: str | None = None
+    verified: str | None = None
 
     def mark(self, fn: Callable[..., None], *args: Any, **kwargs: Any) -> None:
         fn(self.status, *args, generation=self.repo.generation, now=self.now, **kwargs)
@@ -102,8 +103,8 @@ class GitRepositoryReconciler:
             await self._progress(state)
             # Credentials come from the secretRef Secret (never logged).
             creds = await self._credentials(repo)
-            # Signatures: refuse rather than pretend (spec.verify is not implemented).
-            self._check_verification(repo)
+            # Trusted keys for spec.verify, checked against the fetched revision.
+            keys = await self._verification_keys(repo)
             # Included repositories must have a verified artifact of their own.
             state.included = await self._includes(repo)
             with auth.git_env(repo.spec.url, creds, timeout=repo.spec.timeout_seconds) as env:
@@ -113,7 +114,7 @@ class GitRepositoryReconciler:
                                              env=env, timeout=repo.spec.timeout_seconds,
                                              secrets=secrets)
                 if not self._up_to_date(state, resolved):
-                    await self._build(state, resolved, env=env, secrets=secrets)
+                    await self._build(state, resolved, env=env, secrets=secrets, keys=keys)
         except errors.GitOpsError as err:
             return await self._failed(state, err)
         return await self._succeeded(state)
@@ -156,13 +157,15 @@ class GitRepositoryReconciler:
             raise errors.AuthError(f"failed to get secret '{repo.namespace}/{name}': not found")
         return auth.Credentials.from_secret(secret)
 
-    @staticmethod
-    def _check_verification(repo: api.GitRepository) -> None:
-        if repo.spec.verify is not None:
+    async def _verification_keys(self, repo: api.GitRepository) -> verify.Keys | None:
+        if repo.spec.verify is None:
+            return None
+        name = repo.spec.verify.secret_ref.name
+        secret = await self.kube.get_or_none("v1", "Secret", name, repo.namespace)
+        if secret is None:
             raise errors.VerificationError(
-                "spec.verify is set but Tether cannot verify commit signatures yet; "
-                "refusing to produce an unverified artifact",
-                hint="remove spec.verify to accept unsigned revisions")
+                f"failed to get verification secret '{repo.namespace}/{name}': not found")
+        return verify.Keys.from_secret(secret)
 
     async def _includes(
         self, repo: api.GitRepository
@@ -188,10 +191,11 @@ class GitRepositoryReconciler:
             and st.get("observedInclude") == _encode_includes(spec.include)
             and [a.get("digest") for a in st.get("includedArtifacts") or []]
             == [a.get("digest") for _, a in state.included]
+            and st.get("sourceVerificationMode") == _verify_mode(spec)
         )
 
     async def _build(self, state: _State, resolved: git.Resolved, *, env: dict[str, str],
-                     secrets: list[str]) -> None:
+                     secrets: list[str], keys: verify.Keys | None) -> None:
         repo, spec = state.repo, state.repo.spec
         if resolved.revision:
             state.mark(conditions.mark_reconciling, reason=meta.Reason.PROGRESSING,
@@ -205,6 +209,12 @@ class GitRepositoryReconciler:
                 resolved, url=spec.url, dest=work / "repo", env=env,
                 timeout=spec.timeout_seconds, sparse=spec.sparse_checkout,
                 submodules=bool(spec.recurse_submodules), secrets=secrets)
+            if keys is not None:
+                # An unverifiable revision never becomes an artifact.
+                state.verified = await verify.verify(
+                    checkout.path, mode=_verify_mode(spec) or "HEAD", keys=keys, env=env,
+                    tag=resolved.short if resolved.refspec.startswith("refs/tags/") else None,
+                    timeout=spec.timeout_seconds)
             await asyncio.to_thread(self._copy_includes, state.included, work)
             directory = self.storage.object_dir(api.KIND, repo.namespace, repo.name)
             stored = await asyncio.to_thread(self._archive, work / "repo", spec.ignore, directory)
@@ -220,7 +230,8 @@ class GitRepositoryReconciler:
             observedIgnore=spec.ignore, observedRecurseSubmodules=spec.recurse_submodules,
             observedSparseCheckout=spec.sparse_checkout,
             observedInclude=_encode_includes(spec.include),
-            includedArtifacts=[a for _, a in state.included] or None)
+            includedArtifacts=[a for _, a in state.included] or None,
+            sourceVerificationMode=_verify_mode(spec))
         for key in [k for k, v in state.status.items() if v is None]:
             del state.status[key]
 
@@ -251,6 +262,11 @@ class GitRepositoryReconciler:
             conditions.delete(state.status, type_)
         state.mark(conditions.mark_true, R.ARTIFACT_IN_STORAGE, reason=meta.Reason.SUCCEEDED,
                    message=message)
+        if state.verified is not None:
+            state.mark(conditions.mark_true, R.SOURCE_VERIFIED, reason=meta.Reason.SUCCEEDED,
+                       message=state.verified)
+        elif state.repo.spec.verify is None:
+            conditions.delete(state.status, R.SOURCE_VERIFIED)
         state.mark(conditions.mark_true, conditions.READY, reason=meta.Reason.SUCCEEDED,
                    message=message)
         state.status["observedGeneration"] = state.repo.generation
@@ -309,6 +325,13 @@ class GitRepositoryReconciler:
             self.storage.remove_object(self.storage.object_dir(api.KIND, namespace, name))
         except errors.ArtifactError as exc:
             log.warning("cannot remove artifacts", error=exc.one_line())
+
+
+def _verify_mode(spec: api.GitRepositorySpec) -> str | None:
+    if spec.verify is None:
+        return None
+    mode = spec.verify.mode or "HEAD"
+    return "HEAD" if mode == "head" else mode
 
 
 def _encode_includes(include: list[api.GitRepositoryInclude] | None) -> list[Any] | None:

@@ -92,8 +92,12 @@ async def run_git(
     what: str,
     cwd: Path | None = None,
     secrets: Sequence[str] = (),
+    include_stderr: bool = False,
 ) -> str:
-    """Run ``git <args>``; return stdout. FetchError/AuthError with redacted stderr."""
+    """Run ``git <args>``; return stdout (+ stderr when asked). FetchError/AuthError else.
+
+    Error messages carry the last lines of stderr, redacted of ``secrets`` and URL userinfo.
+    """
     from tether.source import auth  # local: keeps this module's import surface small
 
     proc = await asyncio.create_subprocess_exec(
@@ -120,7 +124,7 @@ async def run_git(
                       "'known_hosts'")
         cls = errors.AuthError if any(m in lower for m in _AUTH_MARKERS) else errors.FetchError
         raise cls(f"{what}: {detail or f'git exited with {proc.returncode}'}")
-    return out.decode("utf-8", "replace")
+    return (out + err if include_stderr else out).decode("utf-8", "replace")
 
 
 def _kill(proc: asyncio.subprocess.Process) -> None:

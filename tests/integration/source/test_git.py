@@ -7,11 +7,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.gitserver import GitHTTPServer, Repo, SSHGitServer, generate_key
+from tests.gitserver import (
+    GitHTTPServer,
+    Repo,
+    Signer,
+    SSHGitServer,
+    generate_key,
+    gpg_signer,
+    ssh_signer,
+)
 
 from tether import errors
 from tether.api import source as api
-from tether.source import auth, git
+from tether.source import auth, git, verify
 
 
 @pytest.fixture
@@ -136,3 +144,28 @@ async def test_unreachable_server_is_a_fetch_error(tmp_path: Path) -> None:
     server.stop()
     with pytest.raises(errors.FetchError, match="unable to list remote refs"):
         await _fetch(url, api.GitRepositoryRef(branch="main"), tmp_path / "co", None)
+
+
+@pytest.mark.parametrize("kind", ["pgp", "ssh"])
+async def test_signature_by_an_untrusted_key_is_refused(tmp_path: Path, kind: str) -> None:
+    def signer(name: str) -> Signer:
+        return (gpg_signer(tmp_path / name, email=f"{name}@example.com") if kind == "pgp"
+                else ssh_signer(tmp_path / name))
+    author, trusted = signer("author"), signer("trusted")
+    repo = Repo.create(tmp_path / "srv", "app")
+    repo.commit({"a": "1"}, message="signed", sign=author.sign)
+    with GitHTTPServer(tmp_path / "srv") as server:
+        out = await _fetch(server.url("app"), api.GitRepositoryRef(branch="main"),
+                           tmp_path / "co", None)
+        with auth.git_env(server.url("app"), None, timeout=20) as env:
+            ok = await verify.verify(out.path, mode="HEAD", env=env, timeout=20, tag=None,
+                                     keys=_keys(author))
+            assert ok.startswith(f"verified signature of commit '{out.commit}'")
+            with pytest.raises(errors.VerificationError, match=r"not signed by a key|failed"):
+                await verify.verify(out.path, mode="HEAD", env=env, timeout=20, tag=None,
+                                    keys=_keys(trusted))
+
+
+def _keys(signer: Signer) -> verify.Keys:
+    return verify.Keys.from_secret({"metadata": {"name": "k"}, "data": {
+        signer.secret_key: base64.b64encode(signer.public).decode()}})

@@ -122,10 +122,14 @@ async def test_acceptance_http_basic_auth(
         elapsed = time.monotonic() - pushed
         print(f"commit -> new revision: {elapsed:.2f}s")
         assert elapsed < 3 * 1.05 + 5
-        events, _ = await kube.list("v1", "Event", namespace=namespace)
-        reasons = [(e["reason"], e["message"]) for e in events
-                   if e["involvedObject"].get("name") == "app"]
-        assert ("NewArtifact", "stored artifact for commit 'third'") in reasons
+
+        async def new_artifact_event() -> list[dict[str, Any]] | None:
+            items, _ = await kube.list("v1", "Event", namespace=namespace)
+            reasons = [(e["reason"], e["message"]) for e in items
+                       if e["involvedObject"].get("name") == "app"]
+            return items if ("NewArtifact", "stored artifact for commit 'third'") in reasons \
+                else None
+        events = await eventually(new_artifact_event, timeout=10, what="the NewArtifact event")
         # Secrets never reach status, events or logs.
         status = json.dumps((await kube.get(source.API_VERSION, source.KIND, "app",
                                             namespace))["status"])
@@ -325,10 +329,18 @@ async def test_suspend_request_handshake_and_verify(
         await kube.create(_gitrepo("signed", namespace, server.url("app"),
                                    verify={"mode": "HEAD", "secretRef": {"name": "keys"}}))
         obj = await _until(kube, namespace, "signed", "verification refused",
-                           lambda o: _cond(o, "Stalled").get("status") == "True")
-        assert _cond(obj, "SourceVerified")["status"] == "False"
+                           lambda o: _cond(o, "SourceVerified").get("status") == "False")
         assert _cond(obj, "Ready")["reason"] == "VerificationError"
+        assert "verification secret" in _cond(obj, "Ready")["message"]
         assert "artifact" not in obj["status"]
+        # Suspended: a new commit is not picked up.
+        repo.commit({"n": "2"}, message="while suspended")
+        await kube.patch(source.API_VERSION, source.KIND, "app", {
+            "metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "again"}}},
+            namespace=namespace)
+        suspended = await kube.get(source.API_VERSION, source.KIND, "app", namespace)
+        assert suspended["status"]["artifact"]["revision"] == f"main@sha1:{newer}"
+        assert suspended["status"]["lastHandledReconcileAt"] == stamp
 
 
 async def test_include_copies_another_artifact_and_follows_it(
