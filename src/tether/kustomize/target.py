@@ -72,7 +72,7 @@ def parse_resources(
     if cache is not None and content in cache:
         docs = yamlio.clone(cache[content])
     else:
-        docs = yamlio.load_all(content, source=source)
+        docs = yamlio.load_all(content, source=source, string_keys=True)
         if cache is not None:
             cache[content] = yamlio.clone(docs)
     out: list[Resource] = []

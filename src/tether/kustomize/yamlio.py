@@ -87,6 +87,8 @@ class _V3Constructor(yaml.constructor.SafeConstructor):
     """Builds plain dict/list/str/int/float/bool/None values; mapping keys keep their text."""
 
     allow_duplicates = False
+    root_node: Any = None
+    bad_key: str | None = None
 
     def construct_v3_int(self, node: nodes.ScalarNode) -> Any:
         value = _int_or_none(node.value)
@@ -113,6 +115,10 @@ class _V3Constructor(yaml.constructor.SafeConstructor):
         for key_node, value_node in node.value:
             if isinstance(key_node, nodes.ScalarNode):
                 key: Any = key_node.value
+                if key_node.tag != "tag:yaml.org,2002:str" and node is not self.root_node:
+                    # yaml.v3 decodes such a nested map as map[interface{}]interface{},
+                    # which kustomize cannot turn into JSON.
+                    self.bad_key = key_node.value
             else:
                 raise yaml.constructor.ConstructorError(
                     None, None, "a mapping key must be a scalar", key_node.start_mark
@@ -239,13 +245,20 @@ def clone(value: Any) -> Any:
 
 
 def load_all(
-    text: str | bytes, *, source: str, allow_duplicates: bool = False, yaml11: bool = False
+    text: str | bytes,
+    *,
+    source: str,
+    allow_duplicates: bool = False,
+    yaml11: bool = False,
+    string_keys: bool = False,
 ) -> list[Any]:
     """Parse every document of ``text``; raise BuildError naming ``source`` on bad input.
 
     ``allow_duplicates``: a repeated mapping key keeps its last value (kustomization files
     are decoded that way by kustomize); otherwise it is an error, as in yaml.v3.
     ``yaml11``: also read YAML 1.1 booleans (kustomization files go through yaml.v2).
+    ``string_keys``: a nested mapping key that is not a string (``1:``, ``true:``) is an
+    error, as kustomize fails to convert such a resource to JSON.
     """
     if len(text) > MAX_INPUT_BYTES:
         raise errors.BuildError(f"{source}: input larger than {MAX_INPUT_BYTES} bytes")
@@ -263,7 +276,13 @@ def load_all(
             if node is None:
                 continue
             _, aliased = _expanded_size(node)
+            loader.root_node = node
             data = loader.construct_document(node)
+            if string_keys and loader.bad_key is not None:
+                raise errors.BuildError(
+                    f"{source}: json: unsupported type: map[interface {{}}]interface {{}} "
+                    f"(non-string key {loader.bad_key!r})"
+                )
             docs.append(clone(data) if aliased else data)
     except yaml.YAMLError as exc:
         raise errors.BuildError(f"{source}: invalid YAML: {_one_line(exc)}") from exc
@@ -494,8 +513,12 @@ def dump(value: Any) -> str:
     out: list[ev.Event] = [ev.StreamStartEvent(), ev.DocumentStartEvent(explicit=False)]
     _events(value, out)
     out += [ev.DocumentEndEvent(explicit=False), ev.StreamEndEvent()]
-    text = yaml.emit(out, Dumper=yaml.CDumper, allow_unicode=True)
-    return str(text)
+    text = str(yaml.emit(out, Dumper=yaml.CDumper, allow_unicode=True))
+    # libyaml ends a document with "..." after a keep-chomped ("|+") block scalar; Go's
+    # yaml.v2 writes that marker only for explicit document ends, which we never ask for.
+    if text.endswith("\n...\n"):
+        text = text[:-4]
+    return text
 
 
 def dump_all(values: Iterator[Any] | list[Any]) -> str:
