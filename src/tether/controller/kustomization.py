@@ -109,6 +109,7 @@ class _Run:
     stalled: bool = False
     changeset: ChangeSet = field(default_factory=ChangeSet)
     stale: tuple[ObjectRef, ...] = ()
+    progress_written: float | None = None
 
     @property
     def generation(self) -> int:
@@ -522,9 +523,14 @@ class KustomizationReconciler:
 
     # ------------------------------------------------------------------ object plumbing
     async def _progress(self, run: _Run, message: str) -> None:
+        """Mark the phase; write it now if it is the run's first mark or a second has passed
+        since the last write (fast phases are not worth a request each)."""
         conditions.mark_reconciling(run.status, reason="Progressing", message=message,
                                     generation=run.generation, now=run.now())
-        await self._write_status(run.obj, run.status)
+        now = time.monotonic()
+        if run.progress_written is None or now - run.progress_written >= 1.0:
+            run.progress_written = now
+            await self._write_status(run.obj, run.status)
 
     async def _write_status(self, obj: Obj, status: Mapping[str, Any]) -> None:
         body = dict(status)
