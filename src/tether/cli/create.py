@@ -169,8 +169,12 @@ async def _create_and_wait(kube: KubeClient, opts: options.GlobalOptions, kind: 
     if waiting.readiness(live) != "True":
         raise errors.GitOpsError(f"{kind.kind} reconciliation failed: "
                                  f"{kinds.ready_and_message(live)[1]}")
-    output.success(f"{kind.kind} {name} is ready")
-    output.success(kind.success_line(live))
+    if kind is kinds.GIT_REPOSITORY:  # Flux's create source git wording
+        output.success(f"{label} reconciliation completed")
+        output.success(f"fetched revision: {kind.revision(live)}")
+    else:
+        output.success(f"{kind.kind} {name} is ready")
+        output.success(kind.success_line(live))
 
 
 def _emit(kind: kinds.Kind, obj: Obj, export: bool) -> None:

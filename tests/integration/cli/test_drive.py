@@ -32,7 +32,7 @@ async def test_create_then_get_like_the_seed(cli: Cli, handshaker: Handshaker) -
     assert r.err.splitlines() == [
         "✚ generating GitRepository source", "► applying GitRepository source",
         "✔ GitRepository source created", "◎ waiting for GitRepository source reconciliation",
-        "✔ GitRepository flux-system is ready", f"✔ fetched revision {REVISION}"]
+        "✔ GitRepository source reconciliation completed", f"✔ fetched revision: {REVISION}"]
     r = await cli("create", "kustomization", "apps", "--source", "flux-system",
                   "--path", "./apps", "--prune")
     assert r.rc == 0, r.err

@@ -122,7 +122,7 @@ async def test_seed_sequence_with_the_real_controller(cli: Cli, fleet: Fleet,
     r = await cli("create", "source", "git", "flux-system", "--url", fleet.url,
                   "--branch", "main", "--interval", "10m", timeout=60)
     assert r.rc == 0, r.err + controller.read_text()[-2000:]
-    assert r.err.splitlines()[-1] == f"✔ fetched revision main@sha1:{sha}"
+    assert r.err.splitlines()[-1] == f"✔ fetched revision: main@sha1:{sha}"
     r = await cli("create", "kustomization", "apps", "--source", "flux-system", "--path",
                   "./apps", "--prune", "--target-namespace", ns, "--interval", "10m",
                   timeout=60)
