@@ -15,97 +15,23 @@ pushed repository, the command's output, or any cluster object but the Secret.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import os
-import re
-import socket
 import subprocess
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from tests.gitserver import GitHTTPServer, Repo, SSHGitServer, generate_key
 from tests.integration.bootstrap.github_api import FakeGitHub
+from tests.integration.bootstrap.harness import cli
 
-from tether.bootstrap import install, report
 from tether.cluster.client import KubeClient
 from tether.devcluster import cluster
 
 pytestmark = pytest.mark.cluster
 
 PATH = "clusters/dev"
-_SHA = re.compile(r"\b[0-9a-f]{40}\b")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Run:
-    """One CLI invocation's outcome."""
-
-    rc: int
-    out: str
-    err: str
-
-    def lines(self) -> list[str]:
-        """stdout lines with 40-hex SHAs replaced by ``<sha>``."""
-        return [_SHA.sub("<sha>", line) for line in self.out.splitlines()]
-
-
-async def _tether(status: cluster.ClusterStatus, *args: str,
-                  env: dict[str, str] | None = None) -> Run:
-    argv = [sys.executable, "-m", "tether", "--kubeconfig", status.kubeconfig, "--context",
-            cluster.CONTEXT, "--timeout", "120", *args]
-    proc = await asyncio.to_thread(
-        subprocess.run, argv, capture_output=True, text=True, check=False, timeout=400,
-        env={**os.environ, **(env or {})})
-    return Run(proc.returncode, proc.stdout, proc.stderr)
-
-
-@pytest.fixture
-def controller(dev_cluster: cluster.ClusterStatus, boot_ns: str,
-               tmp_path: Path) -> Iterator[Path]:
-    """``tether controller run`` for ``boot_ns`` only, as a local process; yields its log."""
-    port = _free_port()
-    log = tmp_path / "controller.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tether", "--kubeconfig", dev_cluster.kubeconfig,
-             "--context", cluster.CONTEXT, "--namespace", boot_ns, "controller", "run",
-             "--watch-namespace-only", "--log-encoding=console",
-             "--storage-path", str(tmp_path / "storage"),
-             "--storage-addr", f"127.0.0.1:{port}", "--storage-adv-addr", f"127.0.0.1:{port}",
-             "--health-addr", f"127.0.0.1:{_free_port()}",
-             "--metrics-addr", f"127.0.0.1:{_free_port()}"],
-            stdout=out, stderr=subprocess.STDOUT)
-    try:
-        yield log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture
-async def boot_ns(kube: KubeClient) -> AsyncIterator[str]:
-    """The bootstrap namespace; uninstalled (CRDs kept) afterwards."""
-    name = f"tb-{uuid.uuid4().hex[:8]}"
-    yield name
-    await install.uninstall(kube, install.UninstallOptions(
-        namespace=name, delete_crds=False, all_namespaces=False), reporter=report.Recorder())
 
 
 def _expected(*, url: str, ns: str, secret: list[str], first: bool) -> list[str]:
@@ -183,12 +109,12 @@ async def test_bootstrap_git_twice_over_http_with_token(
                 "--namespace", boot_ns, "--username=git", f"--password={token}",
                 "--token-auth", "--silent"]
         secret = [s.format(ns=boot_ns) for s in _TOKEN_SECRET]
-        first = await _tether(dev_cluster, *args)
+        first = await cli(dev_cluster, *args)
         assert first.rc == 0, first.err + controller.read_text()[-3000:]
         assert first.lines() == _expected(url=url, ns=boot_ns, secret=secret, first=True)
         head = _head(repo.bare)
 
-        second = await _tether(dev_cluster, *args)
+        second = await cli(dev_cluster, *args)
         assert second.rc == 0, second.err
         assert second.lines() == _expected(url=url, ns=boot_ns, secret=secret, first=False)
         assert _head(repo.bare) == head  # idempotent: no new commit
@@ -219,14 +145,14 @@ async def test_bootstrap_github_creates_the_repository_with_token_auth(
         args = ["bootstrap", "github", "--token-auth", "--owner=alice", "--repository=fleet",
                 "--branch=main", f"--path={PATH}", "--personal", f"--api-url={api.url}",
                 "--namespace", boot_ns]
-        first = await _tether(dev_cluster, *args, env={"GITHUB_TOKEN": token})
+        first = await cli(dev_cluster, *args, env={"GITHUB_TOKEN": token})
         assert first.rc == 0, first.err + controller.read_text()[-3000:]
         secret = [s.format(ns=boot_ns) for s in _TOKEN_SECRET]
         assert first.lines() == [
             "► connecting to 127.0.0.1", f'✔ repository "{url}" created',
             *_expected(url=url, ns=boot_ns, secret=secret, first=True)]
         head = _head(api.bare("alice", "fleet"))
-        second = await _tether(dev_cluster, *args, env={"GITHUB_TOKEN": token})
+        second = await cli(dev_cluster, *args, env={"GITHUB_TOKEN": token})
         assert second.rc == 0, second.err
         assert second.lines() == ["► connecting to 127.0.0.1",
                                   *_expected(url=url, ns=boot_ns, secret=secret, first=False)]
@@ -263,7 +189,7 @@ async def test_bootstrap_github_with_a_deploy_key_over_ssh(
         api.create_bare("acme", "fleet")  # an existing organisation repository
         args = ["bootstrap", "github", "--owner=acme", "--repository=fleet", "--branch=main",
                 f"--path={PATH}", f"--api-url={api.url}", "--namespace", boot_ns]
-        first = await _tether(dev_cluster, *args, env={"GITHUB_TOKEN": token})
+        first = await cli(dev_cluster, *args, env={"GITHUB_TOKEN": token})
         assert first.rc == 0, first.err + controller.read_text()[-3000:]
         url = git_server.url("acme/fleet")
         title = f"flux-system-main-{boot_ns}-./{PATH}"
@@ -276,7 +202,7 @@ async def test_bootstrap_github_with_a_deploy_key_over_ssh(
         (key,) = api.keys["acme/fleet"]
         assert key["title"] == title and key["read_only"] is True
 
-        second = await _tether(dev_cluster, *args, env={"GITHUB_TOKEN": token})
+        second = await cli(dev_cluster, *args, env={"GITHUB_TOKEN": token})
         assert second.rc == 0, second.err
         assert "✔ source secret up to date" in second.lines()
         assert len(api.keys["acme/fleet"]) == 1
@@ -300,14 +226,14 @@ async def test_bootstrap_git_over_ssh_with_a_private_key_file(
         url = sshd.url("fleet")
         args = ["bootstrap", "git", f"--url={url}", "--branch=main", f"--path={PATH}",
                 "--namespace", boot_ns, f"--private-key-file={key}", "--silent"]
-        first = await _tether(dev_cluster, *args)
+        first = await cli(dev_cluster, *args)
         assert first.rc == 0, first.err + controller.read_text()[-3000:]
         ssh_secret = ["► generating source secret",
                       f'► applying source secret "{boot_ns}/flux-system"',
                       "✔ reconciled source secret"]
         assert first.lines() == _expected(url=url, ns=boot_ns, secret=ssh_secret, first=True)
         head = _head(repo.bare)
-        second = await _tether(dev_cluster, *args)
+        second = await cli(dev_cluster, *args)
         assert second.rc == 0, second.err
         assert _head(repo.bare) == head
     secret = await kube.get("v1", "Secret", "flux-system", boot_ns)
