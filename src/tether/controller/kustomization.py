@@ -341,14 +341,14 @@ class KustomizationReconciler:
         keys = [ref.key] if ref.key else ["value", "value.yaml"]
         encoded = next((data[k] for k in keys if k in data), None)
         if encoded is None:
-            raise errors.ConfigError(
+            raise errors.ClusterError(
                 f"kubeconfig Secret '{run.ks.namespace}/{ref.name}' has no key {' or '.join(keys)}")
         with tempfile.TemporaryDirectory(prefix="kubeconfig-") as tmp:
             path = Path(tmp) / "kubeconfig"
             try:
                 path.write_bytes(base64.b64decode(encoded))
             except (binascii.Error, ValueError) as exc:
-                raise errors.ConfigError(f"kubeconfig Secret '{ref.name}' is not base64") from exc
+                raise errors.ClusterError(f"kubeconfig Secret '{ref.name}' is not base64") from exc
             client = KubeClient.connect(kubeconfig_path=str(path))
             try:
                 yield client
