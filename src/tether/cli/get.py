@@ -41,6 +41,7 @@ class GetFlags:
     status_selector: str = ""
     watch: bool = False
     output: str = "table"
+    label_selector: str = ""
 
 
 def select(objs: list[Obj], flags: GetFlags) -> list[Obj]:
@@ -81,13 +82,14 @@ async def _list(kube: KubeClient, kind: kinds.Kind, flags: GetFlags,
                 opts: options.GlobalOptions, name: str | None) -> tuple[list[Obj], str]:
     selector = f"metadata.name={name}" if name else None
     items, rv = await kube.list(kind.api_version, kind.kind, namespace=_scope(flags, opts),
-                                field_selector=selector)
+                                field_selector=selector,
+                                label_selector=flags.label_selector or None)
     return items, rv
 
 
 async def _watch(kube: KubeClient, kind: kinds.Kind, flags: GetFlags,
                  opts: options.GlobalOptions, name: str | None, rv: str) -> None:
-    selector = None
+    selector = flags.label_selector or None
     while True:
         async for event, obj in kube.watch(kind.api_version, kind.kind,
                                            namespace=_scope(flags, opts),
@@ -139,6 +141,8 @@ StatusSelector = Annotated[str, typer.Option(
 Watch = Annotated[bool, typer.Option(
     "--watch", "-w", help="After listing, watch for changes.")]
 Output = Annotated[str, typer.Option("--output", "-o", help="Output format: table|yaml|json.")]
+Labels = Annotated[str, typer.Option("--label-selector", "-l",
+                                     help="Label selector, e.g. app=web,tier!=db.")]
 Name = Annotated[str | None, typer.Argument(help="Only this object.")]
 
 
@@ -146,19 +150,21 @@ Name = Annotated[str | None, typer.Argument(help="Only this object.")]
 def get_sources_git(
     name: Name = None, all_namespaces: AllNamespaces = False, no_header: NoHeader = False,
     status_selector: StatusSelector = "", watch: Watch = False, fmt: Output = "table",
+    labels: Labels = "",
 ) -> None:
     """Get GitRepository statuses."""
-    _run(kinds.GIT_REPOSITORY, GetFlags(all_namespaces, no_header, status_selector, watch, fmt),
-         name)
+    flags = GetFlags(all_namespaces, no_header, status_selector, watch, fmt, labels)
+    _run(kinds.GIT_REPOSITORY, flags, name)
 
 
 def get_kustomizations(
     name: Name = None, all_namespaces: AllNamespaces = False, no_header: NoHeader = False,
     status_selector: StatusSelector = "", watch: Watch = False, fmt: Output = "table",
+    labels: Labels = "",
 ) -> None:
     """Get Kustomization statuses."""
-    _run(kinds.KUSTOMIZATION, GetFlags(all_namespaces, no_header, status_selector, watch, fmt),
-         name)
+    flags = GetFlags(all_namespaces, no_header, status_selector, watch, fmt, labels)
+    _run(kinds.KUSTOMIZATION, flags, name)
 
 
 get_app.command("kustomizations")(get_kustomizations)
@@ -187,17 +193,17 @@ def _run_all(flags: GetFlags, chosen: tuple[kinds.Kind, ...]) -> None:
 @get_app.command("all")
 def get_all(
     all_namespaces: AllNamespaces = False, no_header: NoHeader = False,
-    status_selector: StatusSelector = "", fmt: Output = "table",
+    status_selector: StatusSelector = "", fmt: Output = "table", labels: Labels = "",
 ) -> None:
     """Get all sources and Kustomizations."""
-    _run_all(GetFlags(all_namespaces, no_header, status_selector, False, fmt), kinds.ALL)
+    _run_all(GetFlags(all_namespaces, no_header, status_selector, False, fmt, labels), kinds.ALL)
 
 
 @sources_app.command("all")
 def get_sources_all(
     all_namespaces: AllNamespaces = False, no_header: NoHeader = False,
-    status_selector: StatusSelector = "", fmt: Output = "table",
+    status_selector: StatusSelector = "", fmt: Output = "table", labels: Labels = "",
 ) -> None:
     """Get all source statuses."""
-    _run_all(GetFlags(all_namespaces, no_header, status_selector, False, fmt),
+    _run_all(GetFlags(all_namespaces, no_header, status_selector, False, fmt, labels),
              (kinds.GIT_REPOSITORY,))

@@ -69,6 +69,10 @@ async def test_get_all_and_selectors(cli: Cli, handshaker: Handshaker) -> None:
         "kustomization/apps", "kustomization/broken"]
     r = await cli("get", "ks", "--status-selector", "ready=false", "--no-header")
     assert [ln.split("\t")[0] for ln in r.out.splitlines()] == ["broken"]
+    r = await cli("create", "ks", "labelled", "--source", "flux-system", "--label", "tier=web")
+    assert r.rc == 0, r.err
+    r = await cli("get", "ks", "-l", "tier=web", "--no-header")
+    assert [ln.split("\t")[0].strip() for ln in r.out.splitlines()] == ["labelled"]
     r = await cli("get", "ks", "-o", "json")
     assert '"Name": "apps"' in r.out
     r = await cli("get", "ks", "nothing-here")
