@@ -87,7 +87,7 @@ def build(fs: FileSystem, path: str, options: BuildOptions | None = None) -> Res
         rm = target.make_customized_resmap()
     except RecursionError as exc:
         raise errors.BuildError(f"{path}: structure nested too deeply") from exc
-    _sort(rm, target, options)
+    _sort(rm, target=target, options=options)
     if options.add_managed_by_label or "managedByLabel" in target.build_metadata:
         spec = FieldSpec(path="metadata/labels", create=True)
         MapEntriesFilter.of({_MANAGED_BY: f"kustomize-{KUSTOMIZE_VERSION}"}, (spec,))(rm)
@@ -95,7 +95,7 @@ def build(fs: FileSystem, path: str, options: BuildOptions | None = None) -> Res
     return rm
 
 
-def _sort(rm: ResMap, target: KustTarget, options: BuildOptions) -> None:
+def _sort(rm: ResMap, *, target: KustTarget, options: BuildOptions) -> None:
     sort_options = target.kust.mapping("sortOptions")
     source = posixpath.join(target.loader.root, target.kust.file_name)
     if target.kust.raw.get("sortOptions") is not None:

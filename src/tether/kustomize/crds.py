@@ -57,7 +57,7 @@ class _Walker:
         self.prefix: list[FieldSpec] = []
         self.namerefs: list[NameBackRef] = []
 
-    def walk(self, gvk: Gvk, type_name: str, path: list[str], depth: int = 0) -> None:
+    def walk(self, gvk: Gvk, *, type_name: str, path: list[str], depth: int = 0) -> None:
         if depth > 50 or type_name not in self.defs:
             return
         for prop, spec in _props(self.defs[type_name]).items():
@@ -83,7 +83,7 @@ class _Walker:
                 )
             ref = spec.get("$ref")
             if isinstance(ref, str) and ref:
-                self.walk(gvk, ref, here, depth + 1)
+                self.walk(gvk, type_name=ref, path=here, depth=depth + 1)
 
 
 def config_from_crds(loader: Loader, paths: list[str]) -> TransformerConfig:
@@ -96,7 +96,7 @@ def config_from_crds(loader: Loader, paths: list[str]) -> TransformerConfig:
             props = _props(api)
             if not {"kind", "apiVersion", "metadata"} <= set(props):
                 continue
-            walker.walk(Gvk(kind=name.split(".")[-1]), name, [])
+            walker.walk(Gvk(kind=name.split(".")[-1]), type_name=name, path=[])
         part = TransformerConfig(
             common_annotations=merge_fs((), tuple(walker.annotations)),
             common_labels=merge_fs((), tuple(walker.labels)),

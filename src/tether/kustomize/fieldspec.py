@@ -126,7 +126,7 @@ def walk(obj: dict[str, Any], spec: FieldSpec, fn: SetFn, *, create: CreateKind)
     if not spec.matches(obj):
         return
     try:
-        _walk(obj, split_path(spec.path), fn, spec.create, create)
+        _walk(obj, split_path(spec.path), fn=fn, may_create=spec.create, create=create)
     except _NotAContainer as exc:
         name = (obj.get("metadata") or {}).get("name", "")
         raise errors.BuildError(
@@ -140,13 +140,13 @@ class _NotAContainer(Exception):
 
 
 def _walk(
-    node: Any, path: tuple[str, ...], fn: SetFn, may_create: bool, create: CreateKind
+    node: Any, path: tuple[str, ...], *, fn: SetFn, may_create: bool, create: CreateKind
 ) -> None:
     if node is None:
         return
     if isinstance(node, list):
         for item in node:
-            _walk(item, path, fn, may_create, create)
+            _walk(item, path, fn=fn, may_create=may_create, create=create)
         return
     if not isinstance(node, dict):
         raise _NotAContainer("/".join(path))
@@ -165,4 +165,4 @@ def _walk(
     if last:
         fn(node, name)
         return
-    _walk(node[name], path[1:], fn, may_create, create)
+    _walk(node[name], path[1:], fn=fn, may_create=may_create, create=create)

@@ -124,7 +124,7 @@ _CONTAINER = {_STRS: list, _DICTS: list, _MAP: dict, _DICT: dict}
 _ITEM = {_STRS: str, _DICTS: dict, _MAP: str}
 
 
-def _check(name: str, kind: str, value: Any, *, source: str) -> Any:
+def _check(name: str, value: Any, *, kind: str, source: str) -> Any:
     """The value of one field, type-checked like kustomize's strict JSON decoding."""
 
     def bad(what: Any) -> errors.BuildError:
@@ -165,7 +165,7 @@ def parse_kustomization(content: bytes | str, *, path: str, file_name: str) -> K
         name = _LOWER.get(str(key).lower())
         if name is None:
             raise errors.BuildError(f'{source}: invalid Kustomization: unknown field "{key}"')
-        raw[name] = _check(name, _FIELDS[name], value, source=source)
+        raw[name] = _check(name, value, kind=_FIELDS[name], source=source)
     kind = raw.get("kind") or "Kustomization"
     _enforce(raw, kind=kind, source=source)
     if not {k for k, v in raw.items() if v is not None} - {"apiVersion", "kind"}:

@@ -166,7 +166,7 @@ class ResMap:
             origin = old.origin
             _copy_merge_metadata(res, old)
             for key in ("data", "binaryData"):
-                _merge_string_map(res, old, key)
+                _merge_string_map(res, old, key=key)
             if origin is not None:
                 res.origin = origin
         else:
@@ -204,7 +204,7 @@ def _copy_merge_metadata(res: Resource, old: Resource) -> None:
         res.transformations = list(old.transformations)
 
 
-def _merge_string_map(res: Resource, old: Resource, key: str) -> None:
+def _merge_string_map(res: Resource, old: Resource, *, key: str) -> None:
     merged = {**_as_dict(old.obj.get(key)), **_as_dict(res.obj.get(key))}
     if merged:
         res.obj[key] = merged

@@ -74,7 +74,7 @@ def set_extra_scopes(scopes: dict[tuple[str, str], bool]) -> None:
 _cluster_scoped_cache: dict[tuple[str, str, str], bool] = {}
 
 
-def is_cluster_scoped(group: str, version: str, kind: str) -> bool:
+def is_cluster_scoped(group: str, version: str, *, kind: str) -> bool:
     """Whether the schema certainly knows this type as cluster-scoped."""
     key = (group, version, kind)
     cached = _cluster_scoped_cache.get(key)
@@ -107,7 +107,7 @@ class Gvk:
 
     @property
     def cluster_scoped(self) -> bool:
-        return is_cluster_scoped(self.group, self.version, self.kind)
+        return is_cluster_scoped(self.group, self.version, kind=self.kind)
 
     def is_selected(self, selector: Gvk | None) -> bool:
         """kustomize's ``IsSelected``: every non-empty field of the selector must match."""

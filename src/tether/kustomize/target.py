@@ -247,12 +247,12 @@ class KustTarget:
             for entry in self.kust.dicts(field_name):
                 args = generators.GeneratorArgs.parse(kind, entry, source=self.source)
                 args = _with_options(args, options)
-                self._absorb(acc, generators.generate(args, self.loader), origin)
+                self._absorb(acc, generators.generate(args, self.loader), origin=origin)
         for config, loader, origin in self._plugin_configs(self.kust.strs("generators")):
             args = plugins.generator_args(config, source=self.source)
-            self._absorb(acc, generators.generate(args, loader), origin)
+            self._absorb(acc, generators.generate(args, loader), origin=origin)
 
-    def _absorb(self, acc: Accumulator, res: Resource, origin: Origin | None) -> None:
+    def _absorb(self, acc: Accumulator, res: Resource, *, origin: Origin | None) -> None:
         if origin is not None and res.origin is None:
             res.origin = origin.copy()
         try:

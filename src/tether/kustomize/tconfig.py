@@ -75,7 +75,7 @@ KIND_RANK = {k: i - len(_ORDER_FIRST) for i, k in enumerate(_ORDER_FIRST)} | {
 }
 
 
-def gvk_sort_key(group: str, version: str, kind: str) -> tuple[int, str]:
+def gvk_sort_key(group: str, version: str, *, kind: str) -> tuple[int, str]:
     """kustomize's legacy gvk order: kind rank, then ``group_version_kind``."""
     stable = "_".join([group or "~G", version or "~V", kind or "~K"])
     return (KIND_RANK.get(kind, 0), stable)
@@ -148,7 +148,7 @@ def merge_fs(base: tuple[FieldSpec, ...], extra: tuple[FieldSpec, ...]) -> tuple
             raise errors.BuildError(f"conflicting fieldspecs for path {spec.path}")
     if not added and base:
         return base
-    return tuple(sorted(result, key=lambda s: gvk_sort_key(s.group, s.version, s.kind)))
+    return tuple(sorted(result, key=lambda s: gvk_sort_key(s.group, s.version, kind=s.kind)))
 
 
 _EMPTY = TransformerConfig()
@@ -175,7 +175,7 @@ def _merge_nbr(
                 break
         else:
             result.append(nbr)
-    g = lambda n: gvk_sort_key(n.gvk.group, n.gvk.version, n.gvk.kind)  # noqa: E731
+    g = lambda n: gvk_sort_key(n.gvk.group, n.gvk.version, kind=n.gvk.kind)  # noqa: E731
     return tuple(sorted(result, key=g))
 
 

@@ -49,24 +49,24 @@ class _V3Resolver(yaml.resolver.BaseResolver):
     yaml_implicit_resolvers = {}  # noqa: RUF012 (PyYAML's own class-level registry)
 
 
-def _add(tag: str, pattern: str, first: str) -> None:
+def _add(tag: str, pattern: str, *, first: str | list[str]) -> None:
     _V3Resolver.add_implicit_resolver(tag, re.compile(pattern), list(first))
 
 
-_add("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
-_add("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])  # type: ignore[arg-type]
+_add("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", first="tTfF")
+_add("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", first=["~", "n", "N", ""])
 _add(
     "tag:yaml.org,2002:int",
     r"^[-+]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$",
-    "-+0123456789",
+    first="-+0123456789",
 )
 _add(
     "tag:yaml.org,2002:float",
     r"^(?:[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-    "-+0123456789.",
+    first="-+0123456789.",
 )
-_add("tag:yaml.org,2002:merge", r"^<<$", "<")
+_add("tag:yaml.org,2002:merge", r"^<<$", first="<")
 
 
 def _int_or_none(text: str) -> int | None:
@@ -163,7 +163,7 @@ _add(
     "tag:yaml.org,2002:timestamp",
     r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?"
     r"(?:Z|[-+][0-9]{2}:[0-9]{2})?)?$",
-    "0123456789",
+    first="0123456789",
 )
 _V3Constructor.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
@@ -394,11 +394,12 @@ def _v2_less(a: str, b: str) -> bool:
             return ca < cb
         if al or bl:
             return bl
-        return _v2_digits_less(a, b, i)
+        return _v2_digits_less(a, b, at=i)
     return len(a) < len(b)
 
 
-def _v2_digits_less(a: str, b: str, i: int) -> bool:
+def _v2_digits_less(a: str, b: str, *, at: int) -> bool:
+    i = at
     an = bn = 0
     if a[i] == "0" or b[i] == "0":
         j = i - 1

@@ -134,8 +134,8 @@ def apply_strategic(
 def _apply_to(
     rm: ResMap,
     targets: list[Resource],
-    patch: dict[str, Any],
     *,
+    patch: dict[str, Any],
     allow_name: bool = False,
     allow_kind: bool = False,
     context: BuildContext | None = None,
@@ -219,11 +219,11 @@ class PatchFilter:
                     "Multiple Strategic-Merge Patches in one `patches` entry is not allowed "
                     f"to set `patches.target` field: {self.patch.source}"
                 )
-            _apply_to(rm, self.target.select(rm.resources), self.patch.strategic[0], **opts)
+            _apply_to(rm, self.target.select(rm.resources), patch=self.patch.strategic[0], **opts)
             return
         for patch in self.patch.strategic:
             target = find_one(rm, _patch_id(patch), what=f"patch {self.patch.source}")
-            _apply_to(rm, [target], patch, **opts)
+            _apply_to(rm, [target], patch=patch, **opts)
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ class StrategicMergeFilter:
     def __call__(self, rm: ResMap) -> None:
         for patch in self.patches:
             target = find_one(rm, _patch_id(patch), what=f"patch {self.source}")
-            _apply_to(rm, [target], patch, context=self.context)
+            _apply_to(rm, [target], patch=patch, context=self.context)
 
 
 @dataclass(frozen=True)

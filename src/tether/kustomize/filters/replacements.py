@@ -123,7 +123,7 @@ def matches(node: Any, parts: list[str], *, create: bool, leaf: Any) -> list[tup
                 )
             return [(node, idx)] if not rest else matches(node[idx], rest, create=create, leaf=leaf)
         if _is_list_filter(head):
-            return _match_list(node, head, rest, create=create, leaf=leaf)
+            return _match_list(node, head, rest=rest, create=create, leaf=leaf)
         return []
     if not isinstance(node, dict):
         return []
@@ -137,7 +137,7 @@ def matches(node: Any, parts: list[str], *, create: bool, leaf: Any) -> list[tup
 
 
 def _match_list(
-    node: list[Any], head: str, rest: list[str], *, create: bool, leaf: Any
+    node: list[Any], head: str, *, rest: list[str], create: bool, leaf: Any
 ) -> list[tuple[Any, Any]]:
     key, _, pattern = head[1:-1].partition("=")
     regex = _regex(pattern)
@@ -157,7 +157,7 @@ def _match_list(
     if hits == 0 and create:
         node.append({key: pattern} if key else pattern)
         return (
-            _match_list(node, head, rest, create=False, leaf=leaf)
+            _match_list(node, head, rest=rest, create=False, leaf=leaf)
             if not rest
             else matches(node[-1], rest, create=create, leaf=leaf)
         )
@@ -298,7 +298,7 @@ class ReplacementFilter:
         for rep in self.replacements:
             value = self._value(rep, rm.resources)
             for target in rep.targets:
-                self._apply(target, value, rm.resources)
+                self._apply(target, value=value, resources=rm.resources)
         rm.invalidate()
 
     def _value(self, rep: Replacement, resources: list[Resource]) -> Any:
@@ -326,7 +326,7 @@ class ReplacementFilter:
             return parts[opts.index]
         return value
 
-    def _apply(self, target: _Target, value: Any, resources: list[Resource]) -> None:
+    def _apply(self, target: _Target, *, value: Any, resources: list[Resource]) -> None:
         for res in resources:
             if not target.select.matches_meta(res):
                 continue
@@ -339,9 +339,9 @@ class ReplacementFilter:
             if any(r.has_id and any(r.matches_id(i) for i in ids) for r in target.rejects):
                 continue
             if any(target.select.matches_id(i) for i in ids):
-                self._copy(res, value, target)
+                self._copy(res, value=value, target=target)
 
-    def _copy(self, res: Resource, value: Any, target: _Target) -> None:
+    def _copy(self, res: Resource, *, value: Any, target: _Target) -> None:
         for path in target.field_paths:
             hits = matches(res.obj, split_path(path), create=target.options.create, leaf=value)
             if not hits:
@@ -350,10 +350,10 @@ class ReplacementFilter:
                     f'unable to {verb} field "{path}" in replacement target {res.cur_id}'
                 )
             for parent, key in hits:
-                parent[key] = _new_value(parent[key], value, target.options)
+                parent[key] = _new_value(parent[key], value, opts=target.options)
 
 
-def _new_value(old: Any, value: Any, opts: _Options) -> Any:
+def _new_value(old: Any, value: Any, *, opts: _Options) -> Any:
     if opts.delimiter:
         if isinstance(old, dict | list):
             raise errors.BuildError("delimiter option can only be used with scalar nodes")

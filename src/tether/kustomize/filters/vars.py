@@ -144,14 +144,14 @@ class VarsFilter:
             return
 
         def setter(parent: Any, key: Any) -> None:
-            _substitute(parent, key, values)
+            _substitute(parent, key, values=values)
 
         for res in rm:
             for spec in self.field_specs:
                 fieldspec.walk(res.obj, spec, setter, create=None)
 
 
-def _substitute(parent: Any, key: Any, values: dict[str, Any]) -> None:
+def _substitute(parent: Any, key: Any, *, values: dict[str, Any]) -> None:
     node = parent[key]
     if isinstance(node, str):
         parent[key] = expand(node, values)
