@@ -156,6 +156,13 @@ async def test_no_fetch_when_the_remote_did_not_move(
         assert fetches_after - fetches <= polls
         same = await kube.get(source.API_VERSION, source.KIND, "app", namespace)
         assert same["status"]["artifact"] == obj["status"]["artifact"]
+        # Deleting the object removes its artifacts from storage.
+        assert controller.storage is not None
+        directory = controller.storage.resolve(f"gitrepository/{namespace}/app")
+        assert directory.is_dir()
+        await kube.delete(source.API_VERSION, source.KIND, "app", namespace=namespace)
+        await eventually(lambda: _async(not directory.exists()), timeout=10,
+                         what="artifacts removed after deletion")
 
 
 async def _async(value: bool) -> bool:
@@ -281,6 +288,13 @@ async def test_refs_tag_semver_commit(
         three = repo.commit({"v": "3"}, message="three")
         repo.tag("v1.2.0")
         await _until(kube, namespace, "range", "newer semver tag", _ready_at(three, "v1.2.0"))
+        await kube.create(_gitrepo("badrange", namespace, url, ref={"semver": ">=x.y"}))
+        obj = await _until(kube, namespace, "badrange", "stalled on a bad range",
+                           lambda o: _cond(o, "Stalled").get("status") == "True")
+        assert _cond(obj, "Ready")["reason"] == "InvalidSpec"
+        assert "semver range" in _cond(obj, "Ready")["message"]
+        assert obj["status"]["observedGeneration"] == 1
+        assert not _cond(obj, "Reconciling")
 
 
 async def test_ssh_with_known_hosts(
