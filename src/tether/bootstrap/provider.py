@@ -37,6 +37,7 @@ class GitHubOptions:
     timeout: float = 300.0
     author_name: str = "Tether"
     author_email: str = "tether@users.noreply.local"
+    interval: str = "1m0s"
 
     def __repr__(self) -> str:
         return f"GitHubOptions(owner={self.owner!r}, repository={self.repository!r})"
@@ -83,7 +84,8 @@ async def bootstrap_github(kube: KubeClient, gh: github.GitHubClient, opts: GitH
     base = run.BootstrapOptions(
         repo_url=repo.clone_url, sync_url=repo.clone_url, branch=opts.branch, path=opts.path,
         install=opts.install, git_credentials=creds, secret_name=opts.secret_name,
-        timeout=opts.timeout, author_name=opts.author_name, author_email=opts.author_email)
+        timeout=opts.timeout, author_name=opts.author_name, author_email=opts.author_email,
+        interval=opts.interval)
     if opts.token_auth:
         plan = run.SecretPlan(kind="basic", username="git", password=token)
         options = replace(base, secret=plan)

@@ -68,6 +68,8 @@ class BootstrapOptions:
     author_email: str = "tether@users.noreply.local"
     timeout: float = 300.0
     register_key: KeyHook | None = None
+    interval: str = "1m0s"
+    """The GitRepository's sync interval (Flux's ``--interval``)."""
 
     @property
     def namespace(self) -> str:
@@ -222,7 +224,8 @@ async def _reconcile_sync(kube: KubeClient, wc: gitrepo.WorkingCopy, opts: Boots
     reporter.action("generating sync manifests")
     sync_opts = sync.SyncOptions(
         url=opts.sync_url, branch=opts.branch, path=opts.path, namespace=opts.namespace,
-        secret_name=None if opts.secret.kind == "none" else opts.secret_name)
+        secret_name=None if opts.secret.kind == "none" else opts.secret_name,
+        interval=opts.interval)
     wc.write(f"{opts.manifests_dir}/{sync.SYNC_FILE}",
              sync.render(sync_opts, install=opts.install))
     kfile = f"{opts.manifests_dir}/{sync.KUSTOMIZATION_FILE}"

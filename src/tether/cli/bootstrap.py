@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from tether import errors
+from tether.api import meta
 from tether.bootstrap import components, github, gitrepo, provider, run
 from tether.cli import options
 from tether.cli.install import TerminalReporter
@@ -37,6 +38,7 @@ _SECRET = typer.Option("flux-system", "--secret-name", help="Name of the source 
 _AUTHOR = typer.Option("Tether", "--author-name", help="Author of the commits.")
 _EMAIL = typer.Option("tether@users.noreply.local", "--author-email",
                       help="Author email of the commits.")
+_INTERVAL = typer.Option("1m0s", "--interval", help="Sync interval of the GitRepository.")
 _KEYFILE = typer.Option(None, "--private-key-file", help="SSH private key for push and sync.")
 _NS = typer.Option(None, "--namespace", "-n", help="Install namespace (default: global -n).")
 
@@ -46,6 +48,17 @@ def _install_options(*, namespace: str | None, image: str,
     parts = [c.strip() for v in component for c in v.split(",") if c.strip()]
     return components.InstallOptions(namespace=namespace or options.current().namespace,
                                      image=image, components=tuple(dict.fromkeys(parts)))
+
+
+def _interval(text: str) -> str:
+    """Validate a Go duration (``1m``, ``30s``) and return it in Go's canonical form."""
+    try:
+        seconds = meta.parse_duration(text)
+    except errors.InvalidSpecError as exc:
+        raise errors.ConfigError(f"--interval: {exc.one_line()}") from exc
+    if seconds <= 0:
+        raise errors.ConfigError("--interval must be positive")
+    return meta.format_duration(seconds)
 
 
 def _read_key(path: Path | None) -> bytes | None:
@@ -99,6 +112,7 @@ def bootstrap_git(
     secret_name: str = _SECRET,
     author_name: str = _AUTHOR,
     author_email: str = _EMAIL,
+    interval: str = _INTERVAL,
 ) -> None:
     """Bootstrap from any Git server (smart HTTP(S) or SSH)."""
     key = _read_key(private_key_file)
@@ -112,7 +126,8 @@ def bootstrap_git(
         git_credentials=creds, secret_name=secret_name, timeout=glob.timeout,
         secret=_git_plan(url=url, username=username, password=password, key=key,
                          token_auth=token_auth),
-        register_key=_confirm_key(silent), author_name=author_name, author_email=author_email)
+        register_key=_confirm_key(silent), author_name=author_name, author_email=author_email,
+        interval=_interval(interval))
 
     async def go() -> None:
         async with glob.connect() as kube:
@@ -155,6 +170,7 @@ def bootstrap_github(
     secret_name: str = _SECRET,
     author_name: str = _AUTHOR,
     author_email: str = _EMAIL,
+    interval: str = _INTERVAL,
 ) -> None:
     """Bootstrap from a GitHub repository, creating it when missing (token: GITHUB_TOKEN)."""
     token = _github_token()
@@ -164,7 +180,7 @@ def bootstrap_github(
         private=private, token_auth=token_auth, read_write_key=read_write_key,
         install=_install_options(namespace=namespace, image=image, component=component),
         secret_name=secret_name, timeout=glob.timeout, author_name=author_name,
-        author_email=author_email)
+        author_email=author_email, interval=_interval(interval))
     base = api_url or github.api_base(hostname)
 
     async def go() -> None:
