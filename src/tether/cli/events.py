@@ -1,15 +1,17 @@
-"""``tether events [--for KIND/NAME] [-A] [--types Normal,Warning]``: Events of Flux objects.
+"""``tether events [--for KIND/NAME] [-A] [--types Normal,Warning] [-w]``: Flux objects' Events.
 
 Design: Events are listed from the core API and kept when their ``involvedObject`` is a
 Flux kind (any ``*.toolkit.fluxcd.io`` group); ``--for`` narrows to one object and — like
-``flux events --for`` — adds its source's Events for a Kustomization. Rows are sorted by
-when the Event was last seen and rendered with Flux's table
-(``LAST SEEN TYPE REASON OBJECT MESSAGE``); ages use Kubernetes' short human durations.
+``flux events --for`` — adds its source's Events for a Kustomization; ``--watch`` then
+prints one row per new Event. Rows are sorted by when the Event was last seen and rendered
+with Flux's table (``LAST SEEN TYPE REASON OBJECT MESSAGE``); ages use Kubernetes' short
+human durations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -111,20 +113,45 @@ async def _targets(kube: KubeClient, namespace: str, target: str) -> set[tuple[s
     return found
 
 
-async def _events(kube: KubeClient, opts: options.GlobalOptions, *, target: str,
-                  all_namespaces: bool, types: str) -> str:
-    scope = None if all_namespaces else opts.namespace
-    items, _ = await kube.list("v1", "Event", namespace=scope)
-    wanted = await _targets(kube, opts.namespace, target) if target else None
-    type_set = {t.strip() for t in types.split(",") if t.strip()} or None
-    table_rows = rows(items, now=datetime.now(UTC), all_namespaces=all_namespaces,
+@dataclass(frozen=True)
+class _Query:
+    target: str
+    all_namespaces: bool
+    types: str
+    watch: bool
+
+
+async def _follow(kube: KubeClient, query: _Query, *, scope: str | None, rv: str,
+                  wanted: set[tuple[str, str]] | None, type_set: set[str] | None) -> None:
+    """Print one row per new or updated matching Event until interrupted."""
+    while True:
+        async for kind, event in kube.watch("v1", "Event", namespace=scope, resource_version=rv):
+            if kind == "ERROR":
+                raise errors.ClusterError(f"watch Event: {event.get('message', event)}")
+            rv = str((event.get("metadata") or {}).get("resourceVersion", rv))
+            if kind not in ("ADDED", "MODIFIED"):
+                continue
+            found = rows([event], now=datetime.now(UTC), all_namespaces=query.all_namespaces,
+                         targets=wanted, types=type_set)
+            if found:
+                typer.echo(output.table(found), nl=False)
+
+
+async def _events(kube: KubeClient, opts: options.GlobalOptions, query: _Query) -> None:
+    scope = None if query.all_namespaces else opts.namespace
+    items, rv = await kube.list("v1", "Event", namespace=scope)
+    wanted = await _targets(kube, opts.namespace, query.target) if query.target else None
+    type_set = {t.strip() for t in query.types.split(",") if t.strip()} or None
+    table_rows = rows(items, now=datetime.now(UTC), all_namespaces=query.all_namespaces,
                       targets=wanted, types=type_set)
-    if not table_rows:
-        output.failure(f"no events found in {'any' if all_namespaces else opts.namespace} "
-                       "namespace")
-        return ""
-    header = (["NAMESPACE"] if all_namespaces else []) + HEADER
-    return output.table(table_rows, header)
+    header = (["NAMESPACE"] if query.all_namespaces else []) + HEADER
+    if table_rows or query.watch:
+        typer.echo(output.table(table_rows, header), nl=False)
+    else:
+        where = "any" if query.all_namespaces else opts.namespace
+        output.failure(f"no events found in {where} namespace")
+    if query.watch:
+        await _follow(kube, query, scope=scope, rv=rv, wanted=wanted, type_set=type_set)
 
 
 @app.command("events")
@@ -136,7 +163,9 @@ def events(
         "--all-namespaces", "-A", help="Events across all namespaces.")] = False,
     types: Annotated[str, typer.Option(
         "--types", help="Comma-separated Event types, e.g. Warning.")] = "",
+    watch: Annotated[bool, typer.Option(
+        "--watch", "-w", help="After listing, print new Events as they arrive.")] = False,
 ) -> None:
     """Display Kubernetes Events of Flux objects."""
-    typer.echo(session.run(lambda kube, opts: _events(
-        kube, opts, target=target, all_namespaces=all_namespaces, types=types)), nl=False)
+    query = _Query(target=target, all_namespaces=all_namespaces, types=types, watch=watch)
+    session.run(lambda kube, opts: _events(kube, opts, query))

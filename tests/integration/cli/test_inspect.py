@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -121,3 +123,28 @@ async def test_events_and_stats(cli: Cli, kube: KubeClient) -> None:
              for line in r.out.splitlines()[1:]}
     assert cells == {"GitRepository": ["1", "0", "0", "3.0 KiB"],
                      "Kustomization": ["2", "0", "0", "-"]}
+
+
+async def test_events_watch_prints_new_events(cli: Cli, kube: KubeClient) -> None:
+    ns = cli.namespace
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tether", "--kubeconfig", cli.kubeconfig, "-n", ns,
+        "events", "--watch", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None
+    try:
+        header = await asyncio.wait_for(proc.stdout.readline(), 20)
+        assert header.decode().split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+        # The header is printed after the list; the watch resumes from the list's version.
+        await kube.create({"apiVersion": "v1", "kind": "Event",
+                           "metadata": {"name": "apps.2", "namespace": ns},
+                           "involvedObject": {"kind": "Kustomization", "name": "apps",
+                                              "namespace": ns, "apiVersion": KS.api_version},
+                           "reason": "Progressing", "type": "Normal",
+                           "message": "ConfigMap/x created",
+                           "lastTimestamp": "2026-01-01T00:00:00Z"})
+        row = await asyncio.wait_for(proc.stdout.readline(), 20)
+        assert [c.strip() for c in row.decode().split("\t")[1:4]] == [
+            "Normal", "Progressing", "Kustomization/apps"]
+    finally:
+        proc.terminate()
+        await proc.wait()
