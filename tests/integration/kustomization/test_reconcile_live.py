@@ -191,3 +191,25 @@ async def test_object_from_failed_run_is_pruned_later(
     await publish({"a.yaml": CM.format(name="a", value="1")})
     assert (await reconciler.reconcile(namespace, "apps")).ready
     assert await kube.get_or_none("v1", "ConfigMap", "orphan", namespace) is None
+
+
+async def test_wait_timeout_blocks_dependents(kube: KubeClient, namespace: str,
+                                              publish: Publish,
+                                              reconciler: KustomizationReconciler) -> None:
+    stuck = DEPLOY.format(name="stuck", extra="nodeSelector: {tether.test/none: 'x'}")
+    await publish({"stuck.yaml": stuck.replace("progressDeadlineSeconds: 10",
+                                               "progressDeadlineSeconds: 600")})
+    await kube.create(kustomization(namespace, "infra", targetNamespace=namespace, wait=True,
+                                    timeout="30s"))
+    await kube.create(kustomization(namespace, "apps", targetNamespace=namespace,
+                                    dependsOn=[{"name": "infra"}]))
+    outcome = await reconciler.reconcile(namespace, "infra")
+    assert not outcome.ready
+    ready = _ready(await _status(kube, namespace, "infra"))
+    assert ready["reason"] == "HealthCheckFailed"
+    assert f"timeout waiting for: [Deployment/{namespace}/stuck status: 'InProgress'" in (
+        ready["message"])
+    await reconciler.reconcile(namespace, "apps")
+    ready = _ready(await _status(kube, namespace, "apps"))
+    assert ready["reason"] == "DependencyNotReady"
+    assert "inventory" not in await _status(kube, namespace, "apps")  # nothing applied
