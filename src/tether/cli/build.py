@@ -56,7 +56,7 @@ DryRun = Annotated[bool, typer.Option(
 
 def build_kustomization(name: Name, path: PathOpt, kustomization_file: KsFile = None,
                         dry_run: DryRun = False) -> None:
-    """Build a Kustomization from a local directory, as the controller would."""
+    """Build a Kustomization from a local directory, as the controller would (alias: ks)."""
     if dry_run:
         opts = options.current()
         objs = asyncio.run(build_objects(None, name=name, namespace=opts.namespace, path=path,

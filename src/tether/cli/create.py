@@ -228,7 +228,7 @@ def create_kustomization(
     export: Export = False,
     label: Labels = None,
 ) -> None:
-    """Create or update a Kustomization."""
+    """Create or update a Kustomization (alias: ks)."""
     obj = kustomization(name, namespace=options.current().namespace, source=source, path=path,
                         prune=prune, interval=interval, wait=wait, depends_on=depends_on,
                         target_namespace=target_namespace, labels=label)

@@ -67,7 +67,7 @@ def delete_source_git(name: Name, silent: Silent = False) -> None:
 
 
 def delete_kustomization(name: Name, silent: Silent = False) -> None:
-    """Delete a Kustomization (its objects are pruned by the controller unless suspended)."""
+    """Delete a Kustomization; the controller prunes its objects unless suspended (alias: ks)."""
     _delete(kinds.KUSTOMIZATION, name, silent)
 
 

@@ -154,7 +154,7 @@ async def diff_text(kube: KubeClient, *, name: str, namespace: str, path: Path,
 
 def diff_kustomization(name: build.Name, path: build.PathOpt,
                        kustomization_file: build.KsFile = None) -> None:
-    """Show what applying a local directory would change (exit 1 when it would)."""
+    """Show what applying a local directory would change; exit 1 when it would (alias: ks)."""
     try:
         text, found = session.run(lambda kube, opts: diff_text(
             kube, name=name, namespace=opts.namespace, path=path,

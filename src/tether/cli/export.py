@@ -55,7 +55,7 @@ def export_source_git(name: Name = None, all_: All = False) -> None:
 
 
 def export_kustomization(name: Name = None, all_: All = False) -> None:
-    """Export Kustomizations in YAML format."""
+    """Export Kustomizations in YAML format (alias: ks)."""
     _export(kinds.KUSTOMIZATION, name, all_)
 
 

@@ -162,7 +162,7 @@ def get_kustomizations(
     status_selector: StatusSelector = "", watch: Watch = False, fmt: Output = "table",
     labels: Labels = "",
 ) -> None:
-    """Get Kustomization statuses."""
+    """Get Kustomization statuses (aliases: kustomization, ks)."""
     flags = GetFlags(all_namespaces, no_header, status_selector, watch, fmt, labels)
     _run(kinds.KUSTOMIZATION, flags, name)
 

@@ -103,7 +103,7 @@ def reconcile_kustomization(
     with_source: Annotated[bool, typer.Option(
         "--with-source", help="Reconcile the Kustomization's source first.")] = False,
 ) -> None:
-    """Trigger a Kustomization reconciliation and wait for it to be applied."""
+    """Trigger a Kustomization reconciliation and wait for it (alias: ks)."""
     session.run(lambda kube, opts: _kustomization(kube, opts, name, with_source))
 
 

@@ -115,7 +115,7 @@ def suspend_source_git(names: Names = None, all_: All = False) -> None:
 
 
 def suspend_kustomization(names: Names = None, all_: All = False) -> None:
-    """Suspend Kustomization reconciliation."""
+    """Suspend Kustomization reconciliation (alias: ks)."""
     _suspend(kinds.KUSTOMIZATION, names or [], all_)
 
 
@@ -126,7 +126,7 @@ def resume_source_git(names: Names = None, all_: All = False, wait: Wait = True)
 
 
 def resume_kustomization(names: Names = None, all_: All = False, wait: Wait = True) -> None:
-    """Resume Kustomization reconciliation and wait for it."""
+    """Resume Kustomization reconciliation and wait for it (alias: ks)."""
     _resume(kinds.KUSTOMIZATION, names or [], all_, wait)
 
 

@@ -120,7 +120,7 @@ def tree_kustomization(
     fmt: Annotated[str, typer.Option("--output", "-o", help="json|yaml (default: tree).")]
     = "",
 ) -> None:
-    """Print the objects a Kustomization applied, nested Kustomizations expanded."""
+    """Print the objects a Kustomization applied, nested ones expanded (alias: ks)."""
     _tree(name, compact, fmt)
 
 
