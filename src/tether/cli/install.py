@@ -1,38 +1,24 @@
 """``tether install`` / ``tether uninstall``, and the terminal reporter bootstrap shares.
 
 The CLI only parses flags and calls :mod:`tether.bootstrap.install`. Progress lines use
-Flux's glyphs; every wait shows a spinner with the elapsed time when stdout is a terminal
-(a plain ``◎`` line otherwise, so logs and tests stay readable).
+Flux's glyphs; every wait prints its ``◎`` line and then shows the shared CLI spinner
+(``tether.cli.spinner``: elapsed time, on stderr, only when stderr is a terminal), so
+pipes, logs and tests see exactly the same lines.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
-import time
 from collections.abc import Iterator
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from tether.bootstrap import components, install, report
-from tether.cli import options
+from tether.cli import options, spinner
 from tether.cli.main import app
 
 __all__ = ["TerminalReporter", "install_cmd", "uninstall_cmd"]
-
-
-class _Elapsed:
-    """A renderable that re-reads the clock on each refresh."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        self.start = time.monotonic()
-
-    def __rich__(self) -> Text:
-        return Text(f"{self.message} ({time.monotonic() - self.start:.0f}s)")
 
 
 class TerminalReporter:
@@ -40,7 +26,6 @@ class TerminalReporter:
 
     def __init__(self, *, silent: bool = False) -> None:
         self.silent = silent
-        self._console = Console(highlight=False)
 
     def _line(self, text: str) -> None:
         if not self.silent:
@@ -64,12 +49,12 @@ class TerminalReporter:
 
     @contextlib.contextmanager
     def waiting(self, message: str) -> Iterator[None]:
-        """``◎ message`` and, on a terminal, a spinner until the block exits."""
+        """``◎ message`` and, on a terminal, a spinner with elapsed time until the block exits."""
         self._line(f"◎ {message}")
-        if self.silent or not sys.stdout.isatty():
+        if self.silent:
             yield
             return
-        with self._console.status(_Elapsed(message)):
+        with spinner.Spinner(message):  # draws only when stderr is a terminal
             yield
 
 
