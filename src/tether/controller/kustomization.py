@@ -191,7 +191,12 @@ class KustomizationReconciler:
         return runtime.Result(requeue_after=outcome.requeue_after)
 
     async def reconcile(self, namespace: str, name: str) -> Outcome:
-        """Reconcile one Kustomization; never raises for a reconcile failure."""
+        """Reconcile one Kustomization; failures become conditions and an ``Outcome``.
+
+        Raises ClusterError only when the API server itself fails us outside the pipeline
+        (reading the object, adding the finalizer, writing the final status); the runtime
+        then retries with backoff.
+        """
         obj = await self._client.get_or_none(api.API_VERSION, api.KIND, name, namespace)
         if obj is None:
             return Outcome(None)
