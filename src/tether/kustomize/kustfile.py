@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tether import errors
-from tether.kustomize import yamlio
+from tether.kustomize import kustschema, yamlio
 from tether.kustomize.loader import Loader
 
 __all__ = ["KUSTOMIZATION_FILE_NAMES", "Kustomization", "load_kustomization"]
@@ -166,6 +166,7 @@ def parse_kustomization(content: bytes | str, *, path: str, file_name: str) -> K
         if name is None:
             raise errors.BuildError(f'{source}: invalid Kustomization: unknown field "{key}"')
         raw[name] = _check(name, value, kind=_FIELDS[name], source=source)
+        kustschema.check(name, value, source=source)
     kind = raw.get("kind") or "Kustomization"
     _enforce(raw, kind=kind, source=source)
     if not {k for k, v in raw.items() if v is not None} - {"apiVersion", "kind"}:

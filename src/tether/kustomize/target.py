@@ -95,6 +95,9 @@ def _collect(doc: Any, out: list[Resource], *, source: str) -> None:
         return
     if not kind:
         raise errors.BuildError(f"{source}: missing Resource metadata: kind is required")
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict) or not meta.get("name"):
+        raise errors.BuildError(f"{source}: missing metadata.name in object of kind {kind}")
     out.append(from_object(doc, source=source))
 
 
