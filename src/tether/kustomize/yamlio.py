@@ -509,6 +509,10 @@ def _events(value: Any, out: list[ev.Event]) -> None:
         out.append(_scalar(value))
 
 
+_ODD_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+_QUOTE_AFTER_BREAK = re.compile("([\r\x85\u2028\u2029]) +'(?=\n)")
+
+
 def dump(value: Any) -> str:
     """One object as kustomize prints it (no ``---``, ends with a newline)."""
     out: list[ev.Event] = [ev.StreamStartEvent(), ev.DocumentStartEvent(explicit=False)]
@@ -519,6 +523,10 @@ def dump(value: Any) -> str:
     # yaml.v2 writes that marker only for explicit document ends, which we never ask for.
     if text.endswith("\n...\n"):
         text = text[:-4]
+    if _ODD_BREAKS.search(text):
+        # A single-quoted scalar that ends with a line break: libyaml indents the closing
+        # quote, Go's emitter does not.
+        text = _QUOTE_AFTER_BREAK.sub("\\1'", text)
     return text
 
 
