@@ -126,6 +126,7 @@ async def test_bootstrap_git_twice_over_http_with_token(
     log = _git_log(repo.bare)
     assert log.count("Add Tether") == 2 and token not in log
     assert token not in first.out + first.err + second.out + second.err
+    assert token not in controller.read_text()  # nor in the controller's logs
     await _assert_token_only_in_secret(kube, boot_ns, token)
     ks = await kube.get("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system",
                         boot_ns)
@@ -161,6 +162,7 @@ async def test_bootstrap_github_creates_the_repository_with_token_auth(
         assert {"GET /user", "GET /repos/alice/fleet"} <= set(api.requests)
         assert not api.keys  # token auth registers no deploy key
     assert token not in first.out + first.err + second.out + second.err
+    assert token not in controller.read_text()  # nor in the controller's logs
     assert token not in _git_log(api.bare("alice", "fleet"))
     await _assert_token_only_in_secret(kube, boot_ns, token)
     repo_obj = await kube.get("source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system",
@@ -213,6 +215,7 @@ async def test_bootstrap_github_with_a_deploy_key_over_ssh(
     secret = await kube.get("v1", "Secret", "flux-system", boot_ns)
     assert set(secret["data"]) == {"identity", "identity.pub", "known_hosts"}
     assert token not in first.out + first.err + second.out + second.err
+    assert token not in controller.read_text()  # nor in the controller's logs
 
 
 async def test_bootstrap_git_over_ssh_with_a_private_key_file(
