@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tether import errors
-from tether.cluster import health, ownership
+from tether.cluster import health, ignore, ownership
 from tether.cluster.changeset import Action, ChangeSet, ChangeSetEntry, ObjectRef
 from tether.cluster.client import KubeClient, Obj
 
@@ -83,6 +83,8 @@ class ApplyOptions:
     cleanup_managers: tuple[FieldManager, ...] = _CLEANUP_MANAGERS
     cleanup_annotations: tuple[str, ...] = _CLEANUP_ANNOTATIONS
     custom_stage_kinds: frozenset[str] = field(default_factory=frozenset)
+    ignore_rules: tuple[ignore.IgnoreRule, ...] = ()
+    """Drift-ignore rules (``spec.ignore``): matching paths follow the cluster."""
 
 
 class ApplyFailure(errors.ApplyError):
@@ -274,6 +276,8 @@ async def _apply_one(
         return ChangeSetEntry(ref, Action.SKIPPED)
     if live is not None and ownership.mark_is(obj, ownership.SSA_KEY, "ifnotpresent"):
         return ChangeSetEntry(ref, Action.SKIPPED)
+    if opts.ignore_rules:
+        obj = ignore.apply_rules(obj, live, opts.ignore_rules)
     try:
         dry_run = await client.apply(obj, field_manager=opts.field_manager, dry_run=True)
     except errors.ClusterError as exc:

@@ -40,7 +40,7 @@ from tether import conditions, errors
 from tether.api import kustomize as api
 from tether.api.kustomize import Kustomization
 from tether.api.meta import format_duration
-from tether.cluster import health, inventory, prune, ssa
+from tether.cluster import health, ignore, inventory, prune, ssa
 from tether.cluster.changeset import Action, ChangeSet, ObjectRef
 from tether.cluster.client import KubeClient, Obj
 from tether.controller import dependencies, events, informer, postbuild, render, runtime
@@ -379,7 +379,8 @@ class KustomizationReconciler:
     async def _apply(self, run: _Run, target: KubeClient, objs: Sequence[Obj]) -> None:
         opts = ssa.ApplyOptions(force=bool(run.ks.spec.force),
                                 concurrency=self._settings.concurrent_ssa,
-                                wait_timeout=max(1.0, run.deadline() - time.monotonic()))
+                                wait_timeout=max(1.0, run.deadline() - time.monotonic()),
+                                ignore_rules=_ignore_rules(run.ks))
         old = inventory.Inventory.from_status(run.status.get("inventory"))
         await self._write_ahead(run, target, objs, old)
         try:
@@ -612,6 +613,21 @@ class KustomizationReconciler:
                                      {"metadata": {"finalizers": remaining or None}},
                                      namespace=meta.get("namespace"))
         return Outcome(None)
+
+
+def _ignore_rules(ks: Kustomization) -> tuple[ignore.IgnoreRule, ...]:
+    """``spec.ignore`` as cluster-layer rules."""
+    rules = []
+    for rule in ks.spec.ignore or []:
+        target = rule.target
+        rules.append(ignore.IgnoreRule(
+            paths=tuple(rule.paths),
+            **({} if target is None else {
+                "group": target.group, "version": target.version, "kind": target.kind,
+                "name": target.name, "namespace": target.namespace,
+                "label_selector": target.label_selector,
+                "annotation_selector": target.annotation_selector})))
+    return tuple(rules)
 
 
 def _deletes_on_finalize(ks: Kustomization) -> bool:

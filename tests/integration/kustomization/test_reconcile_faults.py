@@ -91,3 +91,20 @@ async def test_killed_mid_apply_leaves_no_orphan(kube: KubeClient, namespace: st
     events, _ = await kube.list("v1", "Event", namespace=namespace)
     assert not [e for e in events if e.get("type") == "Warning"
                 and "delete failed" in str(e.get("message"))]
+
+
+async def test_ignored_field_keeps_the_cluster_value(
+        kube: KubeClient, namespace: str, publish: Publish,
+        reconciler: KustomizationReconciler) -> None:
+    await publish({"a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+                             "data:\n  v: git\n  w: git\n"})
+    await kube.create(kustomization(namespace, targetNamespace=namespace, ignore=[
+        {"paths": ["/data/v"], "target": {"kind": "ConfigMap", "name": "a"}}]))
+    assert (await reconciler.reconcile(namespace, "apps")).ready
+    # Created without the ignored field; another tool sets it and we leave it alone.
+    assert (await kube.get("v1", "ConfigMap", "a", namespace))["data"] == {"w": "git"}
+    await kube.patch("v1", "ConfigMap", "a", {"data": {"v": "theirs", "w": "hand"}},
+                     namespace=namespace, field_manager="operator")
+    assert (await reconciler.reconcile(namespace, "apps")).ready
+    assert (await kube.get("v1", "ConfigMap", "a", namespace))["data"] == {
+        "v": "theirs", "w": "git"}
