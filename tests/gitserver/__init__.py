@@ -16,8 +16,9 @@ loop is busy; ``stop()`` / ``start()`` simulate an outage on the same port.
 
 from tests.gitserver.httpserver import GitHTTPServer
 from tests.gitserver.keys import Signer, gpg_signer, ssh_signer
+from tests.gitserver.proxy import ForwardProxy
 from tests.gitserver.repo import Repo
 from tests.gitserver.sshserver import SSHGitServer, generate_key
 
-__all__ = ["GitHTTPServer", "Repo", "SSHGitServer", "Signer", "generate_key", "gpg_signer",
-           "ssh_signer"]
+__all__ = ["ForwardProxy", "GitHTTPServer", "Repo", "SSHGitServer", "Signer", "generate_key",
+           "gpg_signer", "ssh_signer"]

@@ -107,8 +107,10 @@ class GitRepositoryReconciler:
             keys = await self._verification_keys(repo)
             # Included repositories must have a verified artifact of their own.
             state.included = await self._includes(repo)
-            with auth.git_env(repo.spec.url, creds, timeout=repo.spec.timeout_seconds) as env:
-                secrets = creds.secret_values() if creds else []
+            proxy, secrets = await self._proxy(repo)
+            secrets += creds.secret_values() if creds else []
+            with auth.git_env(repo.spec.url, creds, timeout=repo.spec.timeout_seconds,
+                              proxy=proxy) as env:
                 # Ask the remote where the ref points; skip the fetch when nothing moved.
                 resolved = await git.resolve(repo.spec.effective_ref, url=repo.spec.url,
                                              env=env, timeout=repo.spec.timeout_seconds,
@@ -156,6 +158,16 @@ class GitRepositoryReconciler:
         if secret is None:
             raise errors.AuthError(f"failed to get secret '{repo.namespace}/{name}': not found")
         return auth.Credentials.from_secret(secret)
+
+    async def _proxy(self, repo: api.GitRepository) -> tuple[str | None, list[str]]:
+        if repo.spec.proxy_secret_ref is None:
+            return None, []
+        name = repo.spec.proxy_secret_ref.name
+        secret = await self.kube.get_or_none("v1", "Secret", name, repo.namespace)
+        if secret is None:
+            raise errors.AuthError(
+                f"failed to get proxy secret '{repo.namespace}/{name}': not found")
+        return auth.proxy_url(secret)
 
     async def _verification_keys(self, repo: api.GitRepository) -> verify.Keys | None:
         if repo.spec.verify is None:

@@ -2,9 +2,11 @@
 
 Design: secrets never travel in argv (visible in ``ps``), logs, events or status. HTTP
 credentials become an ``Authorization`` header passed through git's environment-config
-(``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``) with redirects disabled so the header
-cannot follow a redirect to another host; SSH keys, ``known_hosts`` and CA files are written
-to a private temporary directory (0700, files 0600) removed afterwards, and ssh runs with
+(``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``), scoped to the repository's origin
+(``http.<origin>/.extraHeader``) and with redirects disabled, so the header never reaches
+another host (a submodule elsewhere, a redirect target); SSH keys, ``known_hosts`` and CA
+files are written to a private temporary directory (0700, files 0600) removed afterwards,
+and ssh runs with
 ``StrictHostKeyChecking=yes`` — an unknown or changed host key is an error. The passphrase
 of a protected key reaches ssh through an askpass script that echoes it from ssh's own
 environment. :func:`redact` scrubs secret values and URL userinfo from any text we report.
@@ -23,11 +25,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from tether import errors
 
-__all__ = ["Credentials", "git_env", "redact"]
+__all__ = ["Credentials", "git_env", "proxy_url", "redact"]
 
+_PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 _USERINFO = re.compile(r"(\w+://)[^/@\s]*@")
 
 
@@ -78,6 +82,15 @@ class Credentials:
         return values
 
 
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, without userinfo."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+
+
 def redact(text: str, secrets: list[str]) -> str:
     """Remove URL userinfo and any of ``secrets`` from ``text``."""
     text = _USERINFO.sub(r"\1***@", text)
@@ -119,9 +132,32 @@ def _askpass(tmp: Path) -> Path:
     return script
 
 
+def proxy_url(secret: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """A proxy URL (with credentials) from a ``proxySecretRef`` Secret, and its secrets."""
+    name = (secret.get("metadata") or {}).get("name", "?")
+    data = Credentials.from_secret(secret)
+    raw = (secret.get("data") or {}).get("address")
+    if raw is None:
+        raise errors.AuthError(f"proxy secret '{name}': missing 'address'")
+    address = base64.b64decode(str(raw)).decode().strip()
+    parts = urlsplit(address if "://" in address else f"http://{address}")
+    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+        raise errors.AuthError(f"proxy secret '{name}': 'address' is not a proxy URL")
+    if data.username or data.password:
+        userinfo = f"{quote(data.username or '', safe='')}:{quote(data.password or '', safe='')}"
+        parts = parts._replace(netloc=f"{userinfo}@{parts.netloc.rsplit('@', 1)[-1]}")
+    return parts.geturl(), [v for v in (data.password,) if v]
+
+
 @contextlib.contextmanager
-def git_env(url: str, creds: Credentials | None, *, timeout: float) -> Iterator[dict[str, str]]:
-    """The environment for git commands against ``url``; temp files are removed on exit."""
+def git_env(
+    url: str, creds: Credentials | None, *, timeout: float, proxy: str | None = None
+) -> Iterator[dict[str, str]]:
+    """The environment for git commands against ``url``; temp files are removed on exit.
+
+    ``proxy`` (from ``proxy_url``) wins over the process's ``HTTPS_PROXY``/``ALL_PROXY``,
+    which are otherwise passed through, like Flux.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="tether-git-auth-"))
     os.chmod(tmp, 0o700)
     try:
@@ -137,17 +173,25 @@ def git_env(url: str, creds: Credentials | None, *, timeout: float) -> Iterator[
             "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_ALLOW_PROTOCOL": "http:https:ssh",
             "GIT_ASKPASS": "/bin/false", "SSH_ASKPASS": "/bin/false",
         }
+        env.update({k: v for k, v in os.environ.items() if k.lower() in _PROXY_VARS})
+        if proxy is not None:
+            if url.startswith("ssh://"):
+                raise errors.InvalidSpecError(
+                    "spec.proxySecretRef applies to http(s) URLs only, not ssh://")
+            config.append(("http.proxy", proxy))
         if url.startswith("ssh://"):
             env["GIT_SSH_COMMAND"] = _ssh_command(tmp, creds, timeout)
             if creds is not None and creds.password:
                 env.update(SSH_ASKPASS=str(_askpass(tmp)), SSH_ASKPASS_REQUIRE="force",
                            TETHER_SSH_PASSPHRASE=creds.password)
         elif creds is not None:
+            # Scoped to the repository's origin: never sent to another host (submodules).
+            header_key = f"http.{_origin(url)}/.extraHeader"
             if creds.bearer_token:
-                config.append(("http.extraHeader", f"Authorization: Bearer {creds.bearer_token}"))
+                config.append((header_key, f"Authorization: Bearer {creds.bearer_token}"))
             elif creds.username is not None or creds.password is not None:
                 basic = f"{creds.username or ''}:{creds.password or ''}".encode()
-                config.append(("http.extraHeader",
+                config.append((header_key,
                                f"Authorization: Basic {base64.b64encode(basic).decode()}"))
             if creds.ca_crt:
                 config.append(("http.sslCAInfo", str(_write(tmp / "ca.crt", creds.ca_crt))))

@@ -16,6 +16,7 @@ from tests.gitserver import (
     gpg_signer,
     ssh_signer,
 )
+from tests.gitserver.repo import git as repo_git
 
 from tether import errors
 from tether.api import source as api
@@ -169,3 +170,38 @@ async def test_signature_by_an_untrusted_key_is_refused(tmp_path: Path, kind: st
 def _keys(signer: Signer) -> verify.Keys:
     return verify.Keys.from_secret({"metadata": {"name": "k"}, "data": {
         signer.secret_key: base64.b64encode(signer.public).decode()}})
+
+
+async def test_sparse_checkout_and_submodules(tmp_path: Path) -> None:
+    lib = Repo.create(tmp_path / "srv", "lib")
+    lib.commit({"lib.yaml": "kind: Lib\n"}, message="lib")
+    repo = Repo.create(tmp_path / "srv", "app")
+    repo.commit({"deploy/a.yaml": "a", "docs/readme.md": "r"}, message="one")
+    with GitHTTPServer(tmp_path / "srv", username="u", password="pw-sub") as server:
+        sparse = await _checkout(server.url("app"), tmp_path / "sparse", sparse=["deploy"])
+        assert (sparse / "deploy" / "a.yaml").exists()
+        assert not (sparse / "docs").exists()
+        with pytest.raises(errors.InvalidSpecError, match="relative path"):
+            await _checkout(server.url("app"), tmp_path / "bad", sparse=["../etc"])
+        with pytest.raises(errors.FetchError, match="does not exist"):
+            await _checkout(server.url("app"), tmp_path / "missing", sparse=["nope"])
+        git_in_work = ["-c", "protocol.allow=always", "-c",
+                       f"http.extraHeader=Authorization: Basic "
+                       f"{base64.b64encode(b'u:pw-sub').decode()}"]
+        repo_git(*git_in_work, "submodule", "add", "-q", server.url("lib"), "vendor/lib",
+                 cwd=repo.work)
+        repo.commit({}, message="add submodule")
+        plain = await _checkout(server.url("app"), tmp_path / "plain")
+        assert not (plain / "vendor" / "lib" / "lib.yaml").exists()
+        deep = await _checkout(server.url("app"), tmp_path / "deep", submodules=True)
+        assert (deep / "vendor" / "lib" / "lib.yaml").read_text() == "kind: Lib\n"
+
+
+async def _checkout(url: str, dest: Path, **kwargs: object) -> Path:
+    creds = auth.Credentials(username="u", password="pw-sub")
+    with auth.git_env(url, creds, timeout=20) as env:
+        resolved = await git.resolve(api.GitRepositoryRef(branch="main"), url=url, env=env,
+                                     timeout=20)
+        out = await git.checkout(resolved, url=url, dest=dest, env=env, timeout=20,
+                                 **kwargs)  # type: ignore[arg-type]
+        return out.path

@@ -20,7 +20,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 import structlog
-from tests.gitserver import GitHTTPServer, Repo, SSHGitServer, generate_key
+from tests.gitserver import ForwardProxy, GitHTTPServer, Repo, SSHGitServer, generate_key
 from tests.helpers import eventually
 
 from tether.api import source
@@ -380,3 +380,25 @@ async def test_include_copies_another_artifact_and_follows_it(
                            rebuilt, timeout=20)
         names = _names(await _download(obj["status"]["artifact"]["url"]))
         assert "vendor/lib/more.yaml" in names
+
+
+async def test_proxy_secret(
+    kube: client.KubeClient, namespace: str, controller: daemon.Daemon, repo: Repo,
+    tmp_path: Path,
+) -> None:
+    with GitHTTPServer(tmp_path / "srv") as server, \
+            ForwardProxy(username="p", password="pr0xy-s3cret") as proxy:
+        await _secret(kube, namespace, "proxy", {"address": proxy.address, "username": "p",
+                                                 "password": "pr0xy-s3cret"})
+        await kube.create(_gitrepo("app", namespace, server.url("app"),
+                                   proxySecretRef={"name": "proxy"}))
+        await _until(kube, namespace, "app", "Ready through the proxy",
+                     lambda o: _cond(o, "Ready").get("status") == "True")
+        assert any("/app.git/" in r for r in proxy.requests)
+        await _secret(kube, namespace, "badproxy", {"address": proxy.address, "username": "p",
+                                                    "password": "wrong-pr0xy"})
+        await kube.create(_gitrepo("bad", namespace, server.url("app"),
+                                   proxySecretRef={"name": "badproxy"}))
+        obj = await _until(kube, namespace, "bad", "proxy auth failure",
+                           lambda o: _cond(o, "Ready").get("status") == "False")
+        assert "wrong-pr0xy" not in json.dumps(obj["status"])

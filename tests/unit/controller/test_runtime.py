@@ -6,6 +6,8 @@ import asyncio
 import random
 from typing import Any
 
+from tests.helpers import eventually
+
 from tether.controller import runtime
 
 
@@ -59,7 +61,10 @@ async def test_workers_retry_failures_with_backoff_and_requeue_successes() -> No
     workers = [asyncio.create_task(controller._work(i)) for i in range(2)]
     for key in ("bad", "good", "boom"):
         controller.enqueue(key)
-    await asyncio.sleep(0.2)
+
+    async def retried() -> bool:
+        return calls.count("bad") >= 3 and calls.count("boom") >= 3
+    await eventually(retried, timeout=10, interval=0.01, what="failures retried")
     await controller.queue.shutdown()
     await asyncio.gather(*workers)
     assert calls.count("good") == 1

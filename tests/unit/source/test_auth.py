@@ -36,6 +36,12 @@ def test_bad_secrets_name_keys_not_values() -> None:
         auth.Credentials.from_secret(_secret(bearerToken="t", username="u", password="p"))
 
 
+def test_header_is_scoped_to_the_origin() -> None:
+    creds = auth.Credentials(bearer_token="tok")
+    with auth.git_env("http://u:p@127.0.0.1:8080/a/b.git", creds, timeout=5) as env:
+        assert "http.http://127.0.0.1:8080/.extraHeader" in env.values()
+
+
 def test_redact() -> None:
     text = "fatal: https://user:hunter22@host/x.git failed; token hunter22"
     assert auth.redact(text, ["hunter22"]) == "fatal: https://***@host/x.git failed; token *****"
@@ -47,7 +53,7 @@ def test_http_env_has_header_in_env_config_not_argv() -> None:
         keys = {env[f"GIT_CONFIG_KEY_{i}"]: env[f"GIT_CONFIG_VALUE_{i}"]
                 for i in range(int(env["GIT_CONFIG_COUNT"]))}
         expected = base64.b64encode(b"u:pw-123").decode()
-        assert keys["http.extraHeader"] == f"Authorization: Basic {expected}"
+        assert keys["http.https://h/.extraHeader"] == f"Authorization: Basic {expected}"
         assert keys["http.followRedirects"] == "false"
         assert env["GIT_TERMINAL_PROMPT"] == "0"
         home = Path(env["HOME"])
