@@ -39,7 +39,7 @@ KeyHook = Callable[[str], Awaitable[str | None]]
 class SecretPlan:
     """What the cluster authenticates to Git with."""
 
-    kind: Literal["basic", "ssh", "none"]
+    kind: Literal["basic", "bearer", "ssh", "none"]
     username: str = "git"
     password: str | None = None
     private_key_pem: bytes | None = None
@@ -209,6 +209,10 @@ async def _reconcile_secret(kube: KubeClient, opts: BootstrapOptions,
         secret: dict[str, object] | None = sourcesecret.token_secret(
             name=opts.secret_name, namespace=opts.namespace, username=plan.username,
             password=plan.password or "")
+    elif plan.kind == "bearer":
+        reporter.action("generating source secret")
+        secret = sourcesecret.bearer_secret(name=opts.secret_name, namespace=opts.namespace,
+                                            token=plan.password or "")
     else:
         secret = await _ssh_secret(kube, opts, reporter)
     if secret is None:

@@ -23,6 +23,7 @@ from tether import errors
 
 __all__ = [
     "KeyPair",
+    "bearer_secret",
     "generate_keypair",
     "host_and_port",
     "keypair_from_pem",
@@ -87,6 +88,11 @@ def _secret(name: str, namespace: str, data: dict[str, str | bytes]) -> dict[str
 def token_secret(*, name: str, namespace: str, username: str, password: str) -> dict[str, Any]:
     """Basic-auth credentials for an HTTPS GitRepository."""
     return _secret(name, namespace, {"username": username, "password": password})
+
+
+def bearer_secret(*, name: str, namespace: str, token: str) -> dict[str, Any]:
+    """A bearer token for an HTTPS GitRepository (``--with-bearer-token``)."""
+    return _secret(name, namespace, {"bearerToken": token})
 
 
 def ssh_secret(*, name: str, namespace: str, keypair: KeyPair,

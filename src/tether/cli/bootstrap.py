@@ -72,9 +72,11 @@ def _read_key(path: Path | None) -> bytes | None:
 
 
 def _git_plan(*, url: str, username: str, password: str | None, key: bytes | None,
-              token_auth: bool) -> run.SecretPlan:
+              token_auth: bool, bearer: bool = False) -> run.SecretPlan:
     if url.startswith(("ssh://", "git@")) and not token_auth:
         return run.SecretPlan(kind="ssh", private_key_pem=key)
+    if password is not None and bearer:
+        return run.SecretPlan(kind="bearer", password=password)
     if password is not None:
         return run.SecretPlan(kind="basic", username=username, password=password)
     if token_auth:
@@ -125,7 +127,7 @@ def bootstrap_git(
         install=_install_options(namespace=namespace, image=image, component=component),
         git_credentials=creds, secret_name=secret_name, timeout=glob.timeout,
         secret=_git_plan(url=url, username=username, password=password, key=key,
-                         token_auth=token_auth),
+                         token_auth=token_auth, bearer=with_bearer_token),
         register_key=_confirm_key(silent), author_name=author_name, author_email=author_email,
         interval=_interval(interval))
 

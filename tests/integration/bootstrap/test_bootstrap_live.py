@@ -245,3 +245,21 @@ async def test_bootstrap_git_over_ssh_with_a_private_key_file(
     assert data["identity.pub"].split()[:2] == public.split()[:2]
     assert data["known_hosts"].startswith(f"[127.0.0.1]:{sshd.port} ")
     assert key.read_text() not in first.out + first.err
+
+
+async def test_bootstrap_git_with_a_bearer_token(
+        dev_cluster: cluster.ClusterStatus, kube: KubeClient, controller: Path,
+        boot_ns: str, tmp_path: Path) -> None:
+    token = f"bearer-{uuid.uuid4().hex}"
+    Repo.create(tmp_path / "srv", "fleet")
+    with GitHTTPServer(tmp_path / "srv", token=token) as server:
+        url = server.url("fleet")
+        result = await cli(dev_cluster, "bootstrap", "git", f"--url={url}", f"--path={PATH}",
+                           "--namespace", boot_ns, f"--password={token}",
+                           "--with-bearer-token", "--token-auth", "--silent")
+        assert result.rc == 0, result.err + controller.read_text()[-3000:]
+        assert result.lines()[-1] == "✔ all components are healthy"
+    secret = await kube.get("v1", "Secret", "flux-system", boot_ns)
+    assert {k: base64.b64decode(v).decode() for k, v in secret["data"].items()} == {
+        "bearerToken": token}
+    assert token not in result.out + result.err + controller.read_text()

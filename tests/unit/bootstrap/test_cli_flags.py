@@ -24,6 +24,9 @@ def test_git_plan_follows_the_url_and_flags() -> None:
         cli._git_plan(url="https://h/r", username="git", password=None, key=None,
                       token_auth=True)
     assert "p" not in repr(basic)
+    bearer = cli._git_plan(url="https://h/r", username="git", password="t", key=None,
+                           token_auth=True, bearer=True)
+    assert (bearer.kind, bearer.password) == ("bearer", "t")
 
 
 def test_interval_is_a_go_duration() -> None:

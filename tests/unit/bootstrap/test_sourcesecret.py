@@ -23,6 +23,11 @@ def test_token_secret_layout() -> None:
     assert _data(secret) == {"username": "git", "password": "tok"}
 
 
+def test_bearer_secret_layout() -> None:
+    secret = sourcesecret.bearer_secret(name="s", namespace="ns", token="tok")
+    assert _data(secret) == {"bearerToken": "tok"}
+
+
 def test_generated_keypair_is_openssh_ed25519() -> None:
     pair = sourcesecret.generate_keypair("tether")
     assert pair.public.startswith("ssh-ed25519 ") and pair.public.endswith(" tether")
