@@ -18,6 +18,7 @@ from pathlib import Path
 
 import structlog
 
+from tether.api import source
 from tether.cluster import client
 from tether.controller import events, gitrepository, runtime
 from tether.server import app as server_app
@@ -85,7 +86,13 @@ class Daemon:
 
     async def main_loop(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set."""
-        if not await self.manager.wait_synced(self.settings.sync_timeout):
+        if await self.manager.wait_synced(self.settings.sync_timeout):
+            assert self.storage is not None
+            swept = gitrepository.sweep_storage(
+                self.storage, self.manager.informer(source.API_VERSION, source.KIND))
+            if swept:
+                log.info("removed artifacts of deleted objects", objects=swept)
+        else:
             log.warning("informers not synced yet; continuing",
                         timeout=self.settings.sync_timeout)
         await stop.wait()

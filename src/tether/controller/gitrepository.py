@@ -10,7 +10,8 @@ revision and the build config (ignore, include, sparse, submodules) is unchanged
 fetched. While Git is unreachable the last artifact stays in storage and in status
 (``ArtifactInStorage`` stays True), Ready goes False with the reason, and backoff retries
 until it recovers. Deletion removes the object's artifacts (no finalizer: a stopped
-controller never blocks namespace deletion; leftovers are collected on the next event).
+controller never blocks namespace deletion); artifacts of objects deleted while the
+controller was down are swept once the informer has synced (:func:`sweep_storage`).
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ from tether.cluster import client
 from tether.controller import events, informer, runtime, status
 from tether.source import artifact, auth, git, ignore, storage, verify
 
-__all__ = ["GitRepositoryReconciler", "setup"]
+__all__ = ["MIN_INTERVAL", "GitRepositoryReconciler", "setup", "sweep_storage"]
 
 R = api.Reason
+MIN_INTERVAL = 1.0
+"""Seconds; shorter ``spec.interval`` values are raised to this."""
 _CONDITION_OF: tuple[tuple[type[errors.GitOpsError], str], ...] = (
     (errors.VerificationError, R.SOURCE_VERIFIED),
     (errors.IncludeUnavailableError, R.INCLUDE_UNAVAILABLE),
@@ -269,6 +272,7 @@ class GitRepositoryReconciler:
     # ------------------------------------------------------------------ outcomes
     async def _succeeded(self, state: _State) -> runtime.Result:
         art = state.status["artifact"]
+        art["url"] = self.storage.url(art["path"])  # follows --storage-adv-addr changes
         message = f"stored artifact for revision '{art['revision']}'"
         for type_ in _TRANSIENT:
             conditions.delete(state.status, type_)
@@ -293,7 +297,8 @@ class GitRepositoryReconciler:
                                        reason=meta.Reason.SUCCEEDED, message=message)
         log.info(message, key=f"{state.repo.namespace}/{state.repo.name}",
                  fetched=state.subject is not None)
-        return runtime.Result(requeue_after=state.repo.spec.interval.seconds)
+        # A zero or tiny interval must not become a hot loop (CVE-2022-39272's lesson).
+        return runtime.Result(requeue_after=max(MIN_INTERVAL, state.repo.spec.interval.seconds))
 
     async def _failed(self, state: _State, err: errors.GitOpsError) -> runtime.Result:
         """The one place where an error becomes conditions, an Event and a retry decision."""
@@ -361,6 +366,18 @@ def _include_keys(obj: dict[str, Any]) -> list[str]:
     ns = (obj.get("metadata") or {}).get("namespace", "")
     return [f"{ns}/{inc.get('repository', {}).get('name')}"
             for inc in (obj.get("spec") or {}).get("include") or []]
+
+
+def sweep_storage(store: storage.Storage, cache: informer.Informer) -> list[str]:
+    """Remove the artifacts of GitRepositories that no longer exist (call after sync)."""
+    removed = []
+    for namespace, name in store.objects(api.KIND):
+        if cache.namespace not in (None, namespace):
+            continue
+        if cache.get(f"{namespace}/{name}") is None:
+            store.remove_object(store.object_dir(api.KIND, namespace, name))
+            removed.append(f"{namespace}/{name}")
+    return removed
 
 
 def setup(manager: runtime.Manager, reconciler: GitRepositoryReconciler, *,

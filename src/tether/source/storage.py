@@ -113,6 +113,14 @@ class Storage:
             removed.append(f"{directory}/{path.name}")
         return removed
 
+    def objects(self, kind: str) -> list[tuple[str, str]]:
+        """``(namespace, name)`` of every object of ``kind`` with a storage directory."""
+        base = self.root / kind.lower()
+        if not base.is_dir():
+            return []
+        return sorted((ns.name, obj.name) for ns in base.iterdir() if ns.is_dir()
+                      for obj in ns.iterdir() if obj.is_dir())
+
     def remove_object(self, directory: str) -> None:
         """Delete every artifact of an object (the object was deleted)."""
         target_dir = self.resolve(directory)
@@ -123,3 +131,5 @@ class Storage:
                 path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             target_dir.rmdir()
+        with contextlib.suppress(OSError):
+            target_dir.parent.rmdir()  # the namespace directory, once empty

@@ -7,6 +7,7 @@ interval; the artifact URL serves bytes whose sha256 equals the digest.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -402,3 +403,26 @@ async def test_proxy_secret(
         obj = await _until(kube, namespace, "bad", "proxy auth failure",
                            lambda o: _cond(o, "Ready").get("status") == "False")
         assert "wrong-pr0xy" not in json.dumps(obj["status"])
+
+
+async def test_artifacts_of_objects_deleted_while_down_are_swept(
+    kube: client.KubeClient, namespace: str, source_crds: None, tmp_path: Path,
+) -> None:
+    ghost = tmp_path / "storage" / "gitrepository" / namespace / "ghost"
+    ghost.mkdir(parents=True)
+    (ghost / ("0" * 64 + ".tar.gz")).write_bytes(b"old")
+    other_ns = tmp_path / "storage" / "gitrepository" / "elsewhere" / "kept"
+    other_ns.mkdir(parents=True)
+    settings = daemon.Settings(storage_path=tmp_path / "storage", storage_addr="127.0.0.1:0",
+                               health_addr="127.0.0.1:0", metrics_addr="127.0.0.1:0",
+                               namespace=namespace, grace=5.0)
+    run = daemon.Daemon(kube, settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run.run(stop))
+    try:
+        await eventually(lambda: _async(not ghost.exists()), timeout=15,
+                         what="the orphaned artifact swept")
+        assert other_ns.exists()  # another namespace is not ours to judge
+    finally:
+        stop.set()
+        await task
