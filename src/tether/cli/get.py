@@ -20,7 +20,7 @@ from tether.cli import kinds, options, output, session
 from tether.cli.main import app
 from tether.cluster.client import KubeClient, Obj
 
-__all__ = ["GetFlags", "render", "select"]
+__all__ = ["GetFlags", "render", "select", "source_of"]
 
 get_app = typer.Typer(help="Get the resources and their status.", no_args_is_help=True)
 sources_app = typer.Typer(help="Get source statuses.", no_args_is_help=True)
@@ -42,6 +42,15 @@ class GetFlags:
     watch: bool = False
     output: str = "table"
     label_selector: str = ""
+    show_source: bool = False
+    """Kustomizations only: a SOURCE column (``Kind/namespace/name``) after NAME."""
+
+
+def source_of(obj: Obj) -> str:
+    """``GitRepository/flux-system/fleet`` for a Kustomization's ``spec.sourceRef``."""
+    ref = (obj.get("spec") or {}).get("sourceRef") or {}
+    namespace = ref.get("namespace") or obj["metadata"].get("namespace", "")
+    return f"{ref.get('kind', '')}/{namespace}/{ref.get('name', '')}"
 
 
 def select(objs: list[Obj], flags: GetFlags) -> list[Obj]:
@@ -64,9 +73,13 @@ def render(kind: kinds.Kind, objs: list[Obj], flags: GetFlags, *, with_kind: boo
         return output.render_records(records, flags.output)
     rows = [output.summary_row(kind, o, with_namespace=flags.all_namespaces,
                                with_kind=with_kind) for o in objs]
-    head = None
-    if header and not flags.no_header:
-        head = (["NAMESPACE"] if flags.all_namespaces else []) + HEADER
+    columns = (["NAMESPACE"] if flags.all_namespaces else []) + HEADER
+    if flags.show_source:
+        at = columns.index("NAME") + 1
+        columns.insert(at, "SOURCE")
+        for row, obj in zip(rows, objs, strict=True):
+            row.insert(at, source_of(obj))
+    head = columns if header and not flags.no_header else None
     return output.table(rows, head)
 
 
@@ -161,9 +174,12 @@ def get_kustomizations(
     name: Name = None, all_namespaces: AllNamespaces = False, no_header: NoHeader = False,
     status_selector: StatusSelector = "", watch: Watch = False, fmt: Output = "table",
     labels: Labels = "",
+    show_source: Annotated[bool, typer.Option(
+        "--show-source", help="Add a SOURCE column (Kind/namespace/name).")] = False,
 ) -> None:
     """Get Kustomization statuses (aliases: kustomization, ks)."""
-    flags = GetFlags(all_namespaces, no_header, status_selector, watch, fmt, labels)
+    flags = GetFlags(all_namespaces, no_header, status_selector, watch, fmt, labels,
+                     show_source)
     _run(kinds.KUSTOMIZATION, flags, name)
 
 

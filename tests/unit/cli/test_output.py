@@ -124,3 +124,14 @@ def test_export_strips_server_fields_and_status() -> None:
         "  labels:\n    a: b\n  name: podinfo\n  namespace: flux-system\nspec:\n"
         "  interval: 1m0s\n  ref:\n    branch: main\n  url: https://x\n"
     )
+
+
+def test_show_source_column_after_name() -> None:
+    ks = {"metadata": {"name": "apps", "namespace": "flux-system"},
+          "spec": {"sourceRef": {"kind": "GitRepository", "name": "fleet"}}, "status": {}}
+    lines = get.render(kinds.KUSTOMIZATION, [ks],
+                       get.GetFlags(all_namespaces=True, show_source=True)).splitlines()
+    assert lines[0].split() == ["NAMESPACE", "NAME", "SOURCE", "REVISION", "SUSPENDED",
+                                "READY", "MESSAGE"]
+    assert [c.strip() for c in lines[1].split("\t")[:3]] == [
+        "flux-system", "apps", "GitRepository/flux-system/fleet"]
