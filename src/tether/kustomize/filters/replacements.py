@@ -18,6 +18,7 @@ from typing import Any
 
 from tether import errors
 from tether.kustomize import yamlio
+from tether.kustomize.filters import structured
 from tether.kustomize.loader import Loader
 from tether.kustomize.resmap import ResMap
 from tether.kustomize.resource import Gvk, ResId, Resource
@@ -28,9 +29,23 @@ _CREATED = object()
 """Marks a scalar created by ``options.create`` (typed from its text, like an untagged node)."""
 
 
+def _split_escaped(path: str) -> list[str]:
+    """kyaml's PathSplitter: ``\\.`` escapes a dot; a leading dot is ignored."""
+    pieces = path.split(".")
+    if len(pieces) > 1 and pieces[0] == "":
+        pieces = pieces[1:]
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        if out[-1].endswith("\\"):
+            out[-1] = out[-1][:-1] + "." + piece
+        else:
+            out.append(piece)
+    return out
+
+
 def split_path(path: str) -> list[str]:
-    """Split on dots, keeping ``[a.b=c]`` brackets whole."""
-    raw = path.split(".")
+    """Split on dots (``\\.`` escapes one), keeping ``[a.b=c]`` brackets whole."""
+    raw = _split_escaped(path)
     out: list[str] = []
     i = 0
     while i < len(raw):
@@ -343,7 +358,13 @@ class ReplacementFilter:
 
     def _copy(self, res: Resource, *, value: Any, target: _Target) -> None:
         for path in target.field_paths:
-            hits = matches(res.obj, split_path(path), create=target.options.create, leaf=value)
+            parts = split_path(path)
+            # kustomize first looks for JSON/YAML text inside a string field on the way.
+            if structured.replace_in_text(
+                res.obj, parts, value=value, create=target.options.create
+            ):
+                continue
+            hits = matches(res.obj, parts, create=target.options.create, leaf=value)
             if not hits:
                 verb = "find or create" if target.options.create else "find"
                 raise errors.BuildError(
