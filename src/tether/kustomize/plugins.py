@@ -18,6 +18,7 @@ from tether.kustomize import generators, yamlio
 from tether.kustomize.fieldspec import FieldSpec
 from tether.kustomize.filters import patches, replacements
 from tether.kustomize.filters.affix import AffixFilter
+from tether.kustomize.filters.hash import HashFilter
 from tether.kustomize.filters.images import ImageFilter, check_entry
 from tether.kustomize.filters.labels import MapEntriesFilter
 from tether.kustomize.filters.namespace import NamespaceFilter
@@ -28,7 +29,7 @@ from tether.kustomize.selector import Selector
 
 Filter = Callable[[ResMap], None]
 
-__all__ = ["Filter", "generator_args", "transformer_filters"]
+__all__ = ["Filter", "field_spec", "generator_args", "transformer_filters"]
 
 _GENERATORS = {"ConfigMapGenerator": "ConfigMap", "SecretGenerator": "Secret"}
 _UNSUPPORTED = {"HelmChartInflationGenerator", "IAMPolicyGenerator", "ValueAddTransformer"}
@@ -39,10 +40,11 @@ def _specs(value: Any, *, source: str) -> tuple[FieldSpec, ...]:
         return ()
     if not isinstance(value, list):
         raise errors.BuildError(f"{source}: fieldSpecs must be a list")
-    return tuple(_spec(item, source=source) for item in value)
+    return tuple(field_spec(item, source=source) for item in value)
 
 
-def _spec(item: Any, *, source: str) -> FieldSpec:
+def field_spec(item: Any, *, source: str) -> FieldSpec:
+    """A fieldSpec of a plugin config (unknown keys ignored, as kustomize decodes them)."""
     if not isinstance(item, dict):
         raise errors.BuildError(f"{source}: a fieldSpec must be a mapping")
     # Plugin configs are decoded leniently by kustomize: unknown keys are ignored.
@@ -232,8 +234,6 @@ def _replacement(config: dict[str, Any], loader: Loader, *, source: str) -> list
 
 
 def _hash(config: dict[str, Any], loader: Loader, *, source: str) -> list[Filter]:
-    from tether.kustomize.filters.hash import HashFilter
-
     return [HashFilter()]
 
 

@@ -15,10 +15,12 @@ Identity equality follows kustomize: group, version, kind and name must be equal
 from __future__ import annotations
 
 import json
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
 from tether import errors
+from tether.kustomize import yamlio
 
 # Kinds that kustomize's built-in (Kubernetes 1.21) schema knows as cluster-scoped, by
 # apiVersion. Every other apiVersion/kind, including all custom resources, is namespaced.
@@ -169,8 +171,6 @@ class Origin:
 
     def append(self, path: str) -> Origin:
         """This origin with ``path`` joined (a file or directory below it)."""
-        import posixpath
-
         joined = posixpath.normpath(posixpath.join(self.path, path))
         return Origin(path=joined, repo=self.repo, ref=self.ref)
 
@@ -209,8 +209,6 @@ def transformations_annotation(origins: list[Origin]) -> str:
 
 
 def _v3_scalar(text: str) -> str:
-    from tether.kustomize import yamlio
-
     if yamlio.plain_ok_v3(text):
         return text
     return json.dumps(text, ensure_ascii=False)
@@ -225,7 +223,6 @@ class Resource:
         "behavior",
         "needs_hash",
         "obj",
-        "options_labels_origin",
         "origin",
         "prefixes",
         "prev",
@@ -248,7 +245,6 @@ class Resource:
         self.allow_kind_change = False
         self.ref_by: list[ResId] = []
         self.ref_var_names: list[str] = []
-        self.options_labels_origin: None = None
 
     # --- plain accessors -------------------------------------------------------------
     @property
@@ -320,8 +316,6 @@ class Resource:
         return [*self.prev_ids(), self.cur_id]
 
     def copy(self) -> Resource:
-        from tether.kustomize import yamlio
-
         other = Resource(yamlio.clone(self.obj))
         other.copy_bookkeeping_from(self)
         return other

@@ -19,11 +19,12 @@ At the top level only: the name hash, the name-reference fix-up, vars, dropping
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tether import errors
 from tether.kustomize import generators, kustfile, plugins, resource, smp, tconfig, yamlio
+from tether.kustomize.fieldspec import FieldSpec
 from tether.kustomize.filters.affix import AffixFilter
 from tether.kustomize.filters.hash import HashFilter
 from tether.kustomize.filters.images import ImageFilter, check_entry
@@ -418,8 +419,6 @@ def _var_matches(rid: ResId, ref: ResId, *, exact: bool) -> bool:
 def _with_options(
     args: generators.GeneratorArgs, options: dict[str, Any] | None
 ) -> generators.GeneratorArgs:
-    from dataclasses import replace
-
     return replace(args, options=generators.merge_options(args.options, options))
 
 
@@ -437,15 +436,14 @@ def _labels_filter(entry: dict[str, Any], config: TransformerConfig, *, source: 
     if unknown:
         raise errors.BuildError(f"{source}: unknown labels field(s) {sorted(unknown)}")
     specs = tconfig.merge_fs(
-        tuple(plugins._spec(f, source=source) for f in entry.get("fields") or []), config.labels
+        tuple(plugins.field_spec(f, source=source) for f in entry.get("fields") or []),
+        config.labels,
     )
     if entry.get("includeSelectors"):
         specs = tconfig.merge_fs(specs, config.common_labels)
     else:
         if entry.get("includeTemplates"):
             specs = tconfig.merge_fs(specs, config.template_labels)
-        from tether.kustomize.fieldspec import FieldSpec
-
         specs = tconfig.merge_fs(specs, (FieldSpec(path="metadata/labels", create=True),))
     pairs = {str(k): "" if v is None else str(v) for k, v in (entry.get("pairs") or {}).items()}
     return MapEntriesFilter.of(pairs, specs)
