@@ -13,7 +13,7 @@ from tether.kustomize.filters.images import ImageFilter, set_image, split
 from tether.kustomize.filters.labels import MapEntriesFilter
 from tether.kustomize.filters.nameref import NameRefFilter
 from tether.kustomize.filters.namespace import NamespaceFilter
-from tether.kustomize.filters.replacements import matches, split_path
+from tether.kustomize.filters.paths import matches, split_path
 from tether.kustomize.filters.replicas import ReplicaFilter
 from tether.kustomize.filters.vars import expand
 from tether.kustomize.resmap import ResMap

@@ -17,14 +17,13 @@ from yaml import nodes
 
 from tether import errors
 from tether.kustomize import yamlio
+from tether.kustomize.filters.paths import lookup, matches, scalar_text
 
 __all__ = ["replace_in_text"]
 
 
 def _lookup(obj: Any, parts: list[str]) -> tuple[Any, Any] | None:
     """(parent, key) of ``parts`` in plain data, exact matches only."""
-    from tether.kustomize.filters.replacements import lookup
-
     parent = lookup(obj, parts[:-1]) if len(parts) > 1 else obj
     last = parts[-1]
     if isinstance(parent, dict) and last in parent:
@@ -63,8 +62,6 @@ def _replace(text: str, rest: list[str], *, value: Any, create: bool) -> str | N
 
 
 def _replace_json(text: str, rest: list[str], *, value: Any, create: bool) -> str | None:
-    from tether.kustomize.filters.replacements import _scalar_text, matches
-
     try:
         data = yamlio.load_one(text, source="structured data")
     except errors.BuildError:
@@ -76,7 +73,7 @@ def _replace_json(text: str, rest: list[str], *, value: Any, create: bool) -> st
         return None
     for parent, key in hits:
         old = parent[key]
-        parent[key] = _scalar_text(value) if isinstance(old, str) else value
+        parent[key] = scalar_text(value) if isinstance(old, str) else value
     indent = 2 if ("\n" in text and "  " in text) else None
     separators = (",", ": ") if indent else (",", ":")
     out = json.dumps(
@@ -103,10 +100,8 @@ def _replace_yaml(text: str, rest: list[str], *, value: Any) -> str | None:
     targets = _yaml_nodes(root, rest)
     if not targets:
         return None
-    from tether.kustomize.filters.replacements import _scalar_text
-
     for node in targets:
-        node.value = _scalar_text(value)
+        node.value = scalar_text(value)
     out = yaml.serialize(root, Dumper=yaml.SafeDumper, allow_unicode=True, width=2**31, indent=2)
     return out.strip()
 

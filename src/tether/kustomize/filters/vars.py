@@ -21,7 +21,7 @@ from typing import Any
 from tether import errors
 from tether.kustomize import fieldspec
 from tether.kustomize.fieldspec import FieldSpec
-from tether.kustomize.filters.replacements import lookup
+from tether.kustomize.filters.paths import lookup
 from tether.kustomize.resmap import ResMap
 from tether.kustomize.resource import Gvk, ResId
 
