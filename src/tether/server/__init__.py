@@ -1,1 +1,1 @@
-"""tether.server."""
+"""HTTP endpoints of the controller process: artifact file server, probes, metrics (``app``)."""
