@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import parse_qs
 
-import httpx
-
 from tether import errors
 from tether.kustomize.fs import OnDiskFS
 from tether.kustomize.loader import FetchedRepo
@@ -154,6 +152,9 @@ class GitFetcher:
                            repo=spec.clone_url, ref=spec.ref)
 
     def fetch_file(self, url: str) -> bytes:
+        # Imported here: most builds fetch nothing, and the CLI should start fast.
+        import httpx
+
         try:
             response = httpx.get(url, follow_redirects=True, timeout=30.0)
         except httpx.HTTPError as exc:
