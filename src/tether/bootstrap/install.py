@@ -15,6 +15,7 @@ finally the namespace.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,15 +30,18 @@ from tether.cluster.client import KubeClient, Obj
 
 __all__ = [
     "FIELD_MANAGER",
+    "REQUESTED_AT",
     "UninstallOptions",
     "apply_components",
     "install",
+    "request_reconcile",
     "uninstall",
     "verify",
     "wait_ready",
 ]
 
 FIELD_MANAGER: Final = "tether"
+REQUESTED_AT: Final = "reconcile.fluxcd.io/requestedAt"
 _FLUX_KINDS: Final = ((source.API_VERSION, source.KIND), (kustomize.API_VERSION, kustomize.KIND))
 _COMPONENT_KINDS: Final = (
     ("apps/v1", "Deployment"),
@@ -86,8 +90,16 @@ async def install(kube: KubeClient, opts: components.InstallOptions, *, timeout:
 
 
 # ---------------------------------------------------------------------- waiting
-def _ready(obj: Obj) -> tuple[bool, str]:
-    """(Ready at the current generation?, the Ready message or why not)."""
+def _revision(obj: Obj) -> str:
+    """The revision an object last acted on (artifact for sources, applied for the rest)."""
+    status = obj.get("status") or {}
+    if obj.get("kind") == source.KIND:
+        return str((status.get("artifact") or {}).get("revision") or "")
+    return str(status.get("lastAppliedRevision") or "")
+
+
+def _ready(obj: Obj, revision: str | None = None) -> tuple[bool, str]:
+    """(Ready at the current generation and revision?, the Ready message or why not)."""
     status = obj.get("status") or {}
     conds = {c.get("type"): c for c in status.get("conditions") or []}
     ready = conds.get("Ready")
@@ -97,7 +109,10 @@ def _ready(obj: Obj) -> tuple[bool, str]:
     observed = status.get("observedGeneration")
     if generation is not None and observed != generation:
         return False, str(ready.get("message") or "reconciliation in progress")
-    return ready.get("status") == "True", str(ready.get("message") or "")
+    message = str(ready.get("message") or "")
+    if revision and _revision(obj) != revision:
+        return False, f"waiting for revision {revision} ({message or 'not reconciled yet'})"
+    return ready.get("status") == "True", message
 
 
 def _stalled(obj: Obj) -> str | None:
@@ -112,11 +127,24 @@ def _stalled(obj: Obj) -> str | None:
     return None
 
 
+async def request_reconcile(kube: KubeClient, *, api_version: str, kind: str, name: str,
+                            namespace: str) -> None:
+    """Set ``reconcile.fluxcd.io/requestedAt`` so the controller acts now, not at interval."""
+    stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
+    await kube.patch(api_version, kind, name,
+                     {"metadata": {"annotations": {REQUESTED_AT: stamp}}},
+                     namespace=namespace)
+
+
 async def wait_ready(kube: KubeClient, *, api_version: str, kind: str, name: str,
-                     namespace: str, timeout: float, interval: float = 1.0) -> Obj:
+                     namespace: str, timeout: float, interval: float = 1.0,
+                     revision: str | None = None) -> Obj:
     """Poll until the object's Ready condition is True at its generation.
 
-    Raises HealthCheckError at the deadline with the last Ready message (Flux's shape),
+    With ``revision``, Ready must also be for that revision (``main@sha1:<sha>``: the
+    artifact's for a GitRepository, ``lastAppliedRevision`` otherwise), so a wait right
+    after a push does not succeed on the previous commit. Raises HealthCheckError at the
+    deadline with the last Ready message (Flux's shape),
     or at once when the object is Stalled (a terminal error waiting cannot fix).
     """
     deadline = time.monotonic() + timeout
@@ -124,7 +152,7 @@ async def wait_ready(kube: KubeClient, *, api_version: str, kind: str, name: str
     while True:
         obj = await kube.get_or_none(api_version, kind, name, namespace)
         if obj is not None:
-            ok, last = _ready(obj)
+            ok, last = _ready(obj, revision)
             if ok:
                 return obj
             stalled = _stalled(obj)

@@ -87,9 +87,10 @@ async def run(kube: KubeClient, opts: BootstrapOptions, *, reporter: report.Repo
               workdir: Path | None = None) -> None:
     """Bootstrap the cluster from ``opts``; raise GitOpsError on the first failed phase."""
     opts.install.validate()
+    head: str | None = None
     for attempt in range(1, _PUSH_ATTEMPTS + 1):
         try:
-            await _reconcile_git(kube, opts, reporter=reporter, workdir=workdir)
+            head = await _reconcile_git(kube, opts, reporter=reporter, workdir=workdir)
             break
         except gitrepo.PushRejectedError:
             # Someone pushed between our clone and our push: start over from a fresh
@@ -97,12 +98,13 @@ async def run(kube: KubeClient, opts: BootstrapOptions, *, reporter: report.Repo
             if attempt == _PUSH_ATTEMPTS:
                 raise
             reporter.warning(f'branch "{opts.branch}" moved during bootstrap; cloning again')
-    await _wait(kube, opts, reporter)
+    revision = f"{opts.branch}@sha1:{head}" if head else None
+    await _wait(kube, opts, reporter, revision=revision)
 
 
 async def _reconcile_git(kube: KubeClient, opts: BootstrapOptions, *,
-                         reporter: report.Reporter, workdir: Path | None) -> None:
-    """Clone, then the three phases that may commit and push."""
+                         reporter: report.Reporter, workdir: Path | None) -> str | None:
+    """Clone, then the three phases that may commit and push; return the branch head."""
     with tempfile.TemporaryDirectory(prefix="tether-bootstrap-", dir=workdir) as tmp:
         wc = gitrepo.WorkingCopy(Path(tmp) / "repo", url=opts.repo_url, branch=opts.branch,
                                  credentials=opts.git_credentials)
@@ -114,6 +116,7 @@ async def _reconcile_git(kube: KubeClient, opts: BootstrapOptions, *,
             await _reconcile_components(kube, wc, opts, reporter)
             await _reconcile_secret(kube, opts, reporter)
             await _reconcile_sync(kube, wc, opts, reporter)
+            return await wc.head()
         finally:
             wc.close()
 
@@ -243,13 +246,19 @@ async def _reconcile_sync(kube: KubeClient, wc: gitrepo.WorkingCopy, opts: Boots
     reporter.success("reconciled sync configuration")
 
 
-async def _wait(kube: KubeClient, opts: BootstrapOptions, reporter: report.Reporter) -> None:
+async def _wait(kube: KubeClient, opts: BootstrapOptions, reporter: report.Reporter, *,
+                revision: str | None) -> None:
     ns = opts.namespace
     for api_version, kind in ((source.API_VERSION, source.KIND),
                               (kustomize.API_VERSION, kustomize.KIND)):
+        # Ask for a reconcile now (Flux does too): the head may be newer than what the
+        # controller saw at its last interval, and Ready must be for that head.
+        await install.request_reconcile(kube, api_version=api_version, kind=kind,
+                                        name="flux-system", namespace=ns)
         with reporter.waiting(f'waiting for {kind} "{ns}/flux-system" to be reconciled'):
             await install.wait_ready(kube, api_version=api_version, kind=kind,
-                                     name="flux-system", namespace=ns, timeout=opts.timeout)
+                                     name="flux-system", namespace=ns, timeout=opts.timeout,
+                                     revision=revision)
         reporter.success(f"{kind} reconciled successfully")
     reporter.action("confirming components are healthy")
     quiet = report.Recorder()

@@ -119,13 +119,26 @@ async def test_bootstrap_git_twice_over_http_with_token(
         assert second.lines() == _expected(url=url, ns=boot_ns, secret=secret, first=False)
         assert _head(repo.bare) == head  # idempotent: no new commit
 
+        # An upgrade goes through Git: new component manifests are committed, the direct
+        # install is skipped (the cluster already syncs itself), and the wait covers the
+        # new revision, so the new image is live when bootstrap returns.
+        upgrade = await cli(dev_cluster, *args, "--image=registry.local/tether:v2")
+        assert upgrade.rc == 0, upgrade.err
+        lines = upgrade.lines()
+        assert '✔ committed component manifests to "main" ("<sha>")' in lines
+        assert not any(line.startswith("► installing components") for line in lines)
+        deploy = await kube.get("apps/v1", "Deployment", "tether-controller", boot_ns)
+        image = deploy["spec"]["template"]["spec"]["containers"][0]["image"]
+        assert image == "registry.local/tether:v2"
+        head = _head(repo.bare)
+
     files = subprocess.run(["git", "ls-tree", "-r", "--name-only", "main"], cwd=repo.bare,
                            capture_output=True, text=True, check=True).stdout.split()
     assert files == [f"{PATH}/{boot_ns}/{f}" for f in
                      ("gotk-components.yaml", "gotk-sync.yaml", "kustomization.yaml")]
     log = _git_log(repo.bare)
-    assert log.count("Add Tether") == 2 and token not in log
-    assert token not in first.out + first.err + second.out + second.err
+    assert log.count("Add Tether") == 3 and token not in log
+    assert token not in first.out + first.err + second.out + second.err + upgrade.out
     assert token not in controller.read_text()  # nor in the controller's logs
     await _assert_token_only_in_secret(kube, boot_ns, token)
     ks = await kube.get("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system",
