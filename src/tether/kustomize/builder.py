@@ -41,13 +41,32 @@ REORDER_UNSPECIFIED = "unspecified"
 
 _ORIGIN = "config.kubernetes.io/origin"
 _TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
-_LEGACY_INTERNAL = (
-    "config.kubernetes.io/path",
-    "config.kubernetes.io/index",
-    "config.k8s.io/id",
-    "kustomize.config.k8s.io/needs-hash",
-    "kustomize.config.k8s.io/behavior",
+_INTERNAL = "internal.config.kubernetes.io/"
+_BUILD_ANNOTATIONS = frozenset(
+    [
+        _INTERNAL + name
+        for name in (
+            "previousKinds",
+            "previousNames",
+            "prefixes",
+            "suffixes",
+            "previousNamespaces",
+            "allowNameChange",
+            "allowKindChange",
+            "refBy",
+            "generatorBehavior",
+            "needsHashSuffix",
+            "path",
+            "index",
+            "seqindent",
+            "id",
+            "annotations-migration-resource-id",
+            "helm-generated",
+        )
+    ]
+    + ["config.kubernetes.io/path", "config.kubernetes.io/index", "config.k8s.io/id"]
 )
+"""The annotations kustomize strips from every output object (nothing else internal)."""
 _MANAGED_BY = "app.kubernetes.io/managed-by"
 KUSTOMIZE_VERSION = "v5.8.1"
 
@@ -120,7 +139,7 @@ def _finish_one(res: Resource, *, keep_origin: bool, keep_transformations: bool)
     current: dict[str, Any] = dict(annotations) if isinstance(annotations, dict) else {}
     touched = res.has_bookkeeping()
     for key in list(current):
-        if key.startswith("internal.config.kubernetes.io/") or key in _LEGACY_INTERNAL:
+        if key in _BUILD_ANNOTATIONS:
             del current[key]
             touched = True
     if keep_origin and res.origin is not None:
