@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
-from typing import Any
 
 from tether import errors
 from tether.kustomize import resource, yamlio
 from tether.kustomize.fieldspec import FieldSpec
+from tether.kustomize.filters import build_metadata
 from tether.kustomize.filters.labels import MapEntriesFilter
 from tether.kustomize.filters.sort_order import SortFilter
 from tether.kustomize.fs import FileSystem, clean
@@ -30,7 +30,6 @@ from tether.kustomize.loader import (
     RemoteFetcher,
 )
 from tether.kustomize.resmap import ResMap
-from tether.kustomize.resource import Resource, transformations_annotation
 from tether.kustomize.target import KustTarget
 
 __all__ = ["BuildOptions", "build", "to_yaml"]
@@ -39,34 +38,6 @@ REORDER_NONE = "none"
 REORDER_LEGACY = "legacy"
 REORDER_UNSPECIFIED = "unspecified"
 
-_ORIGIN = "config.kubernetes.io/origin"
-_TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
-_INTERNAL = "internal.config.kubernetes.io/"
-_BUILD_ANNOTATIONS = frozenset(
-    [
-        _INTERNAL + name
-        for name in (
-            "previousKinds",
-            "previousNames",
-            "prefixes",
-            "suffixes",
-            "previousNamespaces",
-            "allowNameChange",
-            "allowKindChange",
-            "refBy",
-            "generatorBehavior",
-            "needsHashSuffix",
-            "path",
-            "index",
-            "seqindent",
-            "id",
-            "annotations-migration-resource-id",
-            "helm-generated",
-        )
-    ]
-    + ["config.kubernetes.io/path", "config.kubernetes.io/index", "config.k8s.io/id"]
-)
-"""The annotations kustomize strips from every output object (nothing else internal)."""
 _MANAGED_BY = "app.kubernetes.io/managed-by"
 KUSTOMIZE_VERSION = "v5.8.1"
 
@@ -110,7 +81,7 @@ def build(fs: FileSystem, path: str, options: BuildOptions | None = None) -> Res
     if options.add_managed_by_label or "managedByLabel" in target.build_metadata:
         spec = FieldSpec(path="metadata/labels", create=True)
         MapEntriesFilter.of({_MANAGED_BY: f"kustomize-{KUSTOMIZE_VERSION}"}, (spec,))(rm)
-    _finish_annotations(rm, target.build_metadata)
+    build_metadata.FinishAnnotations(build_metadata=tuple(target.build_metadata))(rm)
     return rm
 
 
@@ -121,52 +92,6 @@ def _sort(rm: ResMap, *, target: KustTarget, options: BuildOptions) -> None:
         SortFilter.from_options(sort_options or {}, source=source)(rm)
     elif options.reorder in (REORDER_LEGACY, REORDER_UNSPECIFIED):
         SortFilter(order="legacy")(rm)
-
-
-def _finish_annotations(rm: ResMap, build_metadata: list[str]) -> None:
-    keep_origin = "originAnnotations" in build_metadata
-    keep_transformations = "transformerAnnotations" in build_metadata
-    for res in rm:
-        _finish_one(res, keep_origin=keep_origin, keep_transformations=keep_transformations)
-
-
-def _finish_one(res: Resource, *, keep_origin: bool, keep_transformations: bool) -> None:
-    meta = res.obj.get("metadata")
-    if not isinstance(meta, dict):
-        return
-    annotations = meta.get("annotations")
-    had_map = isinstance(annotations, dict)
-    current: dict[str, Any] = dict(annotations) if isinstance(annotations, dict) else {}
-    touched = res.has_bookkeeping()
-    for key in list(current):
-        if key in _BUILD_ANNOTATIONS:
-            del current[key]
-            touched = True
-    if keep_origin and res.origin is not None:
-        current[_ORIGIN] = res.origin.annotation()
-    elif not keep_origin and _ORIGIN in current:
-        del current[_ORIGIN]
-    if keep_transformations and res.transformations:
-        current[_TRANSFORMATIONS] = transformations_annotation(res.transformations)
-    elif not keep_transformations and _TRANSFORMATIONS in current:
-        del current[_TRANSFORMATIONS]
-    # kustomize rewrites the annotations map at the end (dropping it when empty) unless it
-    # keeps both kinds of build annotations and never had bookkeeping to remove.
-    rewritten = touched or not (keep_origin and keep_transformations)
-    if current:
-        # kustomize rewrites the map through GetAnnotations/SetAnnotations: values become
-        # strings (their YAML text).
-        meta["annotations"] = {k: _annotation_text(v) for k, v in current.items()}
-    elif had_map and rewritten:
-        del meta["annotations"]
-
-
-def _annotation_text(value: Any) -> Any:
-    if isinstance(value, str | dict | list):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
 
 
 def to_yaml(rm: ResMap) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 from tether import errors
 from tether.kustomize import generators, kustfile, plugins, resource, smp, tconfig, yamlio
 from tether.kustomize.fieldspec import FieldSpec
+from tether.kustomize.filters import build_metadata
 from tether.kustomize.filters.affix import AffixFilter
 from tether.kustomize.filters.hash import HashFilter
 from tether.kustomize.filters.images import ImageFilter, check_entry
@@ -380,7 +381,7 @@ class KustTarget:
             step(acc.resmap)
             acc.resmap.invalidate()
             if origin is not None:
-                _add_transformation(acc.resmap, origin)
+                build_metadata.RecordTransformation(origin=origin)(acc.resmap)
 
     def _run_validators(self, acc: Accumulator) -> None:
         for config, loader, _ in self._plugin_configs(self.kust.strs("validators")):
@@ -476,15 +477,6 @@ def _custom_plugin_origin(res: Resource) -> Origin | None:
     return Origin(
         repo=res.origin.repo, ref=res.origin.ref, configured_in=res.origin.path, configured_by=by
     )
-
-
-def _add_transformation(rm: ResMap, origin: Origin) -> None:
-    for res in rm:
-        if res.origin is None:
-            # kustomize assumes the transformer generated an object without an origin.
-            res.origin = origin.copy()
-        else:
-            res.transformations.append(origin.copy())
 
 
 def _drop_local_config(rm: ResMap) -> None:
