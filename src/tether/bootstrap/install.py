@@ -83,7 +83,7 @@ async def install(kube: KubeClient, opts: components.InstallOptions, *, timeout:
     reporter.success("manifests build completed")
     reporter.action(f"installing components in {opts.namespace} namespace")
     for line in await apply_components(kube, objs, timeout=timeout):
-        reporter.success(line)
+        reporter.plain(line)  # Flux prints the change set without glyphs
     with reporter.waiting("verifying installation"):
         await verify(kube, objs, timeout=timeout, reporter=reporter)
     reporter.success("install finished")

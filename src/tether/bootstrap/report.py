@@ -1,10 +1,10 @@
 """How install and bootstrap tell the user what they are doing (Flux's glyph lines).
 
 Job: one small ``Reporter`` protocol the library calls (``action`` ►, ``success`` ✔,
-``generate`` ✚, ``warning`` ⚠️, and ``waiting`` ◎ — a context manager around every wait,
-so the CLI can show a spinner with the elapsed time). Design decision: the library never
-prints; the CLI supplies a terminal reporter, tests a :class:`Recorder` whose ``lines``
-they compare with Flux's shapes, and ``--silent`` uses :class:`Recorder` too.
+``generate`` ✚, ``warning`` ⚠️, ``plain`` for glyph-less lines, and ``waiting`` ◎ — a
+context manager around every wait, so the CLI can show a spinner with the elapsed time).
+Design decision: the library never prints; the CLI supplies a terminal reporter, and tests
+a :class:`Recorder` whose ``lines`` they compare with Flux's shapes.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ class Reporter(Protocol):
     def warning(self, message: str) -> None:
         """``⚠️ message``."""
 
+    def plain(self, message: str) -> None:
+        """``message`` without a glyph (e.g. ``Kind/ns/name created`` change-set lines)."""
+
     def waiting(self, message: str) -> contextlib.AbstractContextManager[None]:
         """``◎ message``, then a wait (a spinner in a terminal) until the block exits."""
 
@@ -56,6 +59,10 @@ class Recorder:
     def warning(self, message: str) -> None:
         """Record ``⚠️ message``."""
         self.lines.append(f"⚠️ {message}")
+
+    def plain(self, message: str) -> None:
+        """Record ``message``."""
+        self.lines.append(message)
 
     @contextlib.contextmanager
     def waiting(self, message: str) -> Iterator[None]:

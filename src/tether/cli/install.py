@@ -47,6 +47,10 @@ class TerminalReporter:
         """``⚠️ message``."""
         self._line(f"⚠️ {message}")
 
+    def plain(self, message: str) -> None:
+        """``message`` as is."""
+        self._line(message)
+
     @contextlib.contextmanager
     def waiting(self, message: str) -> Iterator[None]:
         """``◎ message`` and, on a terminal, a spinner with elapsed time until the block exits."""

@@ -48,7 +48,7 @@ async def test_install_cli_applies_and_waits(dev_cluster: cluster.ClusterStatus,
     lines = result.stdout.splitlines()
     assert lines[0] == "✚ generating manifests"
     assert f"► installing components in {fresh_ns} namespace" in lines
-    assert f"✔ Deployment/{fresh_ns}/tether-controller created" in lines
+    assert f"Deployment/{fresh_ns}/tether-controller created" in lines
     assert "◎ verifying installation" in lines
     assert "✔ tether-controller: deployment ready" in lines
     assert lines[-1] == "✔ install finished"
@@ -59,7 +59,7 @@ async def test_install_cli_applies_and_waits(dev_cluster: cluster.ClusterStatus,
 
     again = _tether(dev_cluster, "install", "--namespace", fresh_ns)
     assert again.returncode == 0, again.stderr
-    assert f"✔ Deployment/{fresh_ns}/tether-controller unchanged" in again.stdout.splitlines()
+    assert f"Deployment/{fresh_ns}/tether-controller unchanged" in again.stdout.splitlines()
 
 
 def test_install_export_prints_yaml_only(dev_cluster: cluster.ClusterStatus) -> None:
