@@ -14,6 +14,7 @@ kustomization file is rewritten in place. Failures are ``BuildError`` (reason Bu
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -47,7 +48,6 @@ BuildFn = Callable[[Path, Path], list[dict[str, Any]]]
 """``build(root, directory) -> objects``: a kustomize build of ``directory``, confined to
 ``root`` (the unpacked artifact); raises BuildError."""
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def native_build(root: Path, directory: Path) -> list[dict[str, Any]]:
@@ -57,6 +57,12 @@ def native_build(root: Path, directory: Path) -> list[dict[str, Any]]:
     options = kustomize.BuildOptions(load_restrictions=kustomize.LOAD_RESTRICTIONS_NONE)
     resmap = kustomize.build(fs, str(directory), options)
     return [dict(obj) for obj in resmap.objects()]
+
+
+def _dump(doc: Mapping[str, Any]) -> str:
+    """Write a kustomization as JSON (valid YAML): every string stays quoted, so values such
+    as ``y``, ``on`` or ``1.10`` can never be re-read as booleans or numbers."""
+    return json.dumps(doc, indent=2, default=str) + "\n"
 
 
 def find_kustomization_file(directory: Path) -> Path | None:
@@ -112,7 +118,7 @@ def generate(directory: Path) -> Path:
     if not resources:
         doc["namespace"] = "_placeholder"  # an empty kustomization is an error in kustomize
     target = directory / "kustomization.yaml"
-    target.write_text(yaml.dump(doc, Dumper=_Dumper, sort_keys=False))
+    target.write_text(_dump(doc))
     return target
 
 
@@ -192,7 +198,7 @@ def prepare(directory: Path, spec: KustomizationSpec) -> Path:
         raise errors.BuildError(f"invalid {kfile.name}: not a mapping")
     merged = merge_overrides(doc, spec, directory=directory)
     if merged != doc:
-        kfile.write_text(yaml.dump(merged, Dumper=_Dumper, sort_keys=False))
+        kfile.write_text(_dump(merged))
     return kfile
 
 

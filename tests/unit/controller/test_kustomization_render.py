@@ -112,3 +112,12 @@ def test_substitute_uses_inline_over_sources() -> None:
     (out,) = render.substitute([obj], spec, sources=[{"A": "cm", "B": "cm"}])
     assert out["data"] == {"a": "inline", "b": "cm"}
     assert render.substitute([obj], _spec(), sources=[]) == [obj]
+
+
+def test_rewritten_kustomization_keeps_ambiguous_strings(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(CM.format(name="a"))
+    objs = render.render(_spec(targetNamespace="y", namePrefix="on-"), root=tmp_path,
+                         directory=tmp_path, build=render.native_build,
+                         owner=("apps", "flux-system"))
+    assert [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objs] == [("y", "on-a")]
+    assert objs[0]["metadata"]["labels"]["kustomize.toolkit.fluxcd.io/name"] == "apps"
