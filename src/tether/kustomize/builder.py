@@ -68,7 +68,14 @@ def build(fs: FileSystem, path: str, options: BuildOptions | None = None) -> Res
     root = clean(path)
     if not fs.is_dir(root):
         raise errors.BuildError(f"must build at directory: not a valid directory: '{path}'")
-    resource.set_extra_scopes({})
+    token = resource.set_extra_scopes({})
+    try:
+        return _build(fs, root, options)
+    finally:
+        resource.reset_extra_scopes(token)
+
+
+def _build(fs: FileSystem, root: str, options: BuildOptions) -> ResMap:
     loader = Loader(
         fs=fs, root=root, restriction=options.load_restrictions, fetcher=options.fetcher
     )
@@ -76,7 +83,7 @@ def build(fs: FileSystem, path: str, options: BuildOptions | None = None) -> Res
     try:
         rm = target.make_customized_resmap()
     except RecursionError as exc:
-        raise errors.BuildError(f"{path}: structure nested too deeply") from exc
+        raise errors.BuildError(f"{root}: structure nested too deeply") from exc
     _sort(rm, target=target, options=options)
     if options.add_managed_by_label or "managedByLabel" in target.build_metadata:
         spec = FieldSpec(path="metadata/labels", create=True)

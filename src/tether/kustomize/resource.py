@@ -14,8 +14,11 @@ Identity equality follows kustomize: group, version, kind and name must be equal
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import json
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,35 +62,45 @@ _CLUSTER_SCOPED: dict[str, frozenset[str]] = {
     "PersistentVolume": frozenset({"v1"}),
 }
 
-_extra_scopes: dict[tuple[str, str], bool] = {}
-"""Scopes declared by a kustomization's ``openapi`` schema (set per build by the target)."""
+_extra_scopes: contextvars.ContextVar[Mapping[tuple[str, str], bool] | None] = (
+    contextvars.ContextVar("tether_kustomize_extra_scopes", default=None)
+)
+"""Scopes declared by a kustomization's ``openapi`` schema, for the build running in this
+context (a ContextVar, so concurrent builds in threads or tasks do not see each other's)."""
 
 TOTALLY_NOT_A_NAMESPACE = "_non_namespaceable_"
 DEFAULT_NAMESPACE = "default"
 
 
-def set_extra_scopes(scopes: dict[tuple[str, str], bool]) -> None:
-    """Replace the scopes (``(apiVersion, kind) -> namespaced``) from a custom schema."""
-    _extra_scopes.clear()
-    _extra_scopes.update(scopes)
-    _cluster_scoped_cache.clear()
+ScopesToken = contextvars.Token[Mapping[tuple[str, str], bool] | None]
 
 
-_cluster_scoped_cache: dict[tuple[str, str, str], bool] = {}
+def set_extra_scopes(scopes: Mapping[tuple[str, str], bool]) -> ScopesToken:
+    """Set the scopes (``(apiVersion, kind) -> namespaced``) from a custom schema."""
+    return _extra_scopes.set(dict(scopes) if scopes else None)
+
+
+def reset_extra_scopes(token: ScopesToken) -> None:
+    """Undo ``set_extra_scopes`` (at the end of a build)."""
+    _extra_scopes.reset(token)
+
+
+@functools.lru_cache(maxsize=4096)
+def _builtin_cluster_scoped(group: str, version: str, kind: str) -> bool:
+    api_version = f"{group}/{version}" if group else version
+    return api_version in _CLUSTER_SCOPED.get(kind, ())
 
 
 def is_cluster_scoped(group: str, version: str, *, kind: str) -> bool:
     """Whether the schema certainly knows this type as cluster-scoped."""
-    key = (group, version, kind)
-    cached = _cluster_scoped_cache.get(key)
-    if cached is None:
-        api_version = f"{group}/{version}" if group else version
-        custom = _extra_scopes.get((api_version, kind))
-        cached = (
-            (not custom) if custom is not None else api_version in _CLUSTER_SCOPED.get(kind, ())
-        )
-        _cluster_scoped_cache[key] = cached
-    return cached
+    builtin = _builtin_cluster_scoped(group, version, kind)
+    extra = _extra_scopes.get()
+    if extra and not builtin:
+        # kyaml consults its precomputed (built-in) table before a custom schema.
+        custom = extra.get((f"{group}/{version}" if group else version, kind))
+        if custom is not None:
+            return not custom
+    return builtin
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,7 @@ class Accumulator:
     """Resources, transformer config and vars gathered so far."""
 
     resmap: ResMap = field(default_factory=ResMap)
-    config: TransformerConfig = field(default_factory=TransformerConfig)
+    config: TransformerConfig = field(default_factory=lambda: tconfig.EMPTY_CONFIG)
     variables: list[Var] = field(default_factory=list)
 
     def merge(self, other: Accumulator) -> None:
@@ -140,6 +140,7 @@ class KustTarget:
             if not isinstance(document, dict):
                 raise errors.BuildError(f"{path}: an OpenAPI schema must be a mapping")
             context.schema = smp.Schema.custom(document, source=path)
+            # Stays set until the build ends (builder.build resets it).
             resource.set_extra_scopes(dict(context.schema.namespace_scopes))
 
     # ------------------------------------------------------------------ top level

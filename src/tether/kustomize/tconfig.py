@@ -112,12 +112,23 @@ class TransformerConfig:
         # spec that a kind-specific one already covers is dropped, as in kustomize.)
         if other is self or other == _EMPTY:
             return self
-        return _merged(self, other)
+        key = (id(self), id(other))
+        hit = _MERGES.get(key)
+        if hit is not None and hit[0] is self and hit[1] is other:
+            return hit[2]
+        merged = _merged(self, other)
+        if len(_MERGES) > 256:
+            _MERGES.clear()
+        _MERGES[key] = (self, other, merged)
+        return merged
 
 
-@functools.lru_cache(maxsize=128)
+_MERGES: dict[tuple[int, int], tuple[TransformerConfig, TransformerConfig, TransformerConfig]] = {}
+"""Merges are pure and overlays repeat them with the very same config objects: remember the
+last few by identity (hashing whole configs would cost more than merging)."""
+
+
 def _merged(base: TransformerConfig, other: TransformerConfig) -> TransformerConfig:
-    """Merges are pure and overlays repeat them with equal configs: remember a few."""
     changes: dict[str, Any] = {}
     for attr in _ATTR.values():
         changes[attr] = merge_fs(getattr(base, attr), getattr(other, attr))
@@ -152,6 +163,8 @@ def merge_fs(base: tuple[FieldSpec, ...], extra: tuple[FieldSpec, ...]) -> tuple
 
 
 _EMPTY = TransformerConfig()
+EMPTY_CONFIG = _EMPTY
+"""The shared empty config (accumulators start from it, so merge results can be reused)."""
 
 
 def _selected(existing: FieldSpec, sel: FieldSpec) -> bool:
