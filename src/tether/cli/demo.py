@@ -9,6 +9,7 @@ import typer
 
 from tether.cli.main import app
 from tether.demo import run
+from tether.devcluster import cluster
 
 demo_app = typer.Typer(help="A complete GitOps loop on a local cluster and git server.",
                        no_args_is_help=True)
@@ -16,6 +17,9 @@ app.add_typer(demo_app, name="demo")
 
 _ROOT = typer.Option(None, "--state-dir", envvar="TETHER_DEMO_DIR",
                      help="Where the demo keeps its state (default ~/.local/state/tether/demo).")
+_CLUSTER = typer.Option(
+    None, "--cluster-dir", envvar="TETHER_DEV_CLUSTER_DIR",
+    help="The dev cluster's state directory (default ~/.local/state/tether/dev-cluster).")
 
 
 def _progress() -> run.Progress:
@@ -29,10 +33,11 @@ def _progress() -> run.Progress:
 
 
 @demo_app.command("up")
-def demo_up(state_dir: Path | None = _ROOT) -> None:
+def demo_up(state_dir: Path | None = _ROOT, cluster_dir: Path | None = _CLUSTER) -> None:
     """Cluster + git server + bootstrap + controller; wait until every Kustomization is Ready."""
     root = state_dir or run.default_root()
-    state = run.up(root=root, progress=_progress())
+    state = run.up(root=root, cluster_dir=cluster_dir or cluster.default_state_dir(),
+                   progress=_progress())
     kubeconfig = str(state["kubeconfig"])
     run.show_tables(kubeconfig=kubeconfig, echo=typer.echo)
     typer.echo(f"""
@@ -53,6 +58,7 @@ def demo_change(state_dir: Path | None = _ROOT) -> None:
 
 
 @demo_app.command("down")
-def demo_down(state_dir: Path | None = _ROOT) -> None:
+def demo_down(state_dir: Path | None = _ROOT, cluster_dir: Path | None = _CLUSTER) -> None:
     """Stop the git server, the controller and the dev cluster; remove the demo state."""
-    run.down(root=state_dir or run.default_root(), progress=_progress())
+    run.down(root=state_dir or run.default_root(),
+             cluster_dir=cluster_dir or cluster.default_state_dir(), progress=_progress())

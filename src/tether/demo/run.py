@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -90,7 +91,9 @@ def _git(*args: str, cwd: Path) -> str:
     result = subprocess.run(["git", *env_args, *args], cwd=cwd, capture_output=True,
                             text=True, check=False)
     if result.returncode != 0:
-        raise errors.GitOpsError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+        detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        raise errors.GitOpsError(f"git {' '.join(args)} failed: "
+                                 f"{detail[-1] if detail else f'exit {result.returncode}'}")
     return result.stdout.strip()
 
 
@@ -213,12 +216,13 @@ def _wait_all_ready(*, kubeconfig: str, timeout: float, progress: Progress) -> N
                              hint="run `tether get ks` and `tether events` to see why")
 
 
-def up(*, root: Path, progress: Progress, timeout: float = 300.0) -> dict[str, Any]:
+def up(*, root: Path, cluster_dir: Path, progress: Progress,
+       timeout: float = 300.0) -> dict[str, Any]:
     """Bring the whole loop up; return the demo state (ports, paths)."""
     layout = DemoLayout(root)
     if layout.state_file.exists():
-        down(root=root, progress=progress, keep_cluster=True)
-    dev = cluster.up(cluster.Layout(cluster.default_state_dir()), progress=progress)
+        down(root=root, cluster_dir=cluster_dir, progress=progress, keep_cluster=True)
+    dev = cluster.up(cluster.Layout(cluster_dir), progress=progress)
     kubeconfig = dev.kubeconfig
     layout.root.mkdir(parents=True, exist_ok=True)
     state = _start_services(layout, kubeconfig=kubeconfig, progress=progress)
@@ -242,7 +246,7 @@ def show_tables(*, kubeconfig: str, echo: Progress) -> None:
     _tether("get", "kustomizations", kubeconfig=kubeconfig, echo=echo)
 
 
-def change(*, root: Path, progress: Progress) -> None:
+def change(*, root: Path, progress: Progress, timeout: float = 120.0) -> None:
     """Commit an overlay change and a file removal; show them applied and pruned."""
     layout = DemoLayout(root)
     state = _load(layout)
@@ -251,28 +255,75 @@ def change(*, root: Path, progress: Progress) -> None:
     kubeconfig = str(state["kubeconfig"])
     work = layout.workdir
     _git("pull", "--quiet", "--ff-only", cwd=work)
-    overlay = work / "apps" / "homelab" / "kustomization.yml"
-    overlay.write_text(overlay.read_text().replace("newTag: 6.7.1", "newTag: 6.7.2")
-                       .replace("value: 2", "value: 3"))
-    _git("commit", "--quiet", "-am", "apps/homelab: podinfo 6.7.2, 3 replicas", cwd=work)
-    _git("push", "--quiet", cwd=work)
-    progress(f"✔ committed {_git('rev-parse', '--short', 'HEAD', cwd=work)}: "
-             "image tag 6.7.2, 3 replicas")
-    _tether("reconcile", "kustomization", "apps", "--with-source",
-            kubeconfig=kubeconfig, echo=progress)
-    progress("$ kubectl -n hello get deployment hello  (image, replicas)")
+    tag, replicas = _bump_overlay(work / "apps" / "homelab" / "kustomization.yml")
+    _commit_and_sync(work, message=f"apps/homelab: podinfo {tag}, {replicas} replicas",
+                     kubeconfig=kubeconfig, timeout=timeout, progress=progress)
+    progress("$ kubectl -n hello get deployment hello   # image, replicas")
     _show_deployment(kubeconfig=kubeconfig, echo=progress)
     configs = work / "infrastructure" / "configs"
-    (configs / "ingress-config.yaml").unlink()
-    (configs / "kustomization.yml").write_text(
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n")
-    _git("commit", "--quiet", "-am", "infrastructure/configs: remove ingress-config",
-         cwd=work)
-    _git("push", "--quiet", cwd=work)
-    progress("✔ committed the removal of infrastructure/configs/ingress-config.yaml")
-    _tether("reconcile", "kustomization", "infra-configs", "--with-source",
-            kubeconfig=kubeconfig, echo=progress)
+    config_file = configs / "ingress-config.yaml"
+    if config_file.exists():
+        config_file.unlink()
+        (configs / "kustomization.yml").write_text(_EMPTY_KUSTOMIZATION)
+        _commit_and_sync(work, message="infrastructure/configs: remove ingress-config",
+                         kubeconfig=kubeconfig, timeout=timeout, progress=progress)
+    else:  # a second `demo change` brings the file back
+        example = resources.files("tether.demo").joinpath("example/infrastructure/configs")
+        for name in ("ingress-config.yaml", "kustomization.yml"):
+            (configs / name).write_text(example.joinpath(name).read_text())
+        _git("add", "-A", cwd=work)
+        _commit_and_sync(work, message="infrastructure/configs: restore ingress-config",
+                         kubeconfig=kubeconfig, timeout=timeout, progress=progress)
     _show_pruned(kubeconfig=kubeconfig, echo=progress)
+
+
+_EMPTY_KUSTOMIZATION = (
+    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n"
+)
+
+
+def _bump_overlay(overlay: Path) -> tuple[str, int]:
+    """Raise the overlay's image tag by one patch release and its replicas by one (2..5)."""
+    text = overlay.read_text()
+    tag_match = re.search(r"newTag: (\d+)\.(\d+)\.(\d+)", text)
+    replicas_match = re.search(r"value: (\d+)", text)
+    if tag_match is None or replicas_match is None:
+        raise errors.GitOpsError(f"{overlay}: no `newTag:` or replicas `value:` to change")
+    major, minor, patch = (int(g) for g in tag_match.groups())
+    tag = f"{major}.{minor}.{patch + 1}"
+    replicas = int(replicas_match.group(1)) % 5 + 1 if int(replicas_match.group(1)) < 5 else 2
+    text = text.replace(tag_match.group(0), f"newTag: {tag}")
+    text = text.replace(replicas_match.group(0), f"value: {replicas}")
+    overlay.write_text(text)
+    return tag, replicas
+
+
+def _commit_and_sync(work: Path, *, message: str, kubeconfig: str, timeout: float,
+                     progress: Progress) -> None:
+    """Commit and push, ask for a source reconcile, wait until every Kustomization applied it."""
+    _git("commit", "--quiet", "-am", message, cwd=work)
+    _git("push", "--quiet", cwd=work)
+    sha = _git("rev-parse", "HEAD", cwd=work)
+    progress(f"✔ pushed {sha[:7]}: {message}")
+    progress("$ tether reconcile source git flux-system")
+    _tether("reconcile", "source", "git", "flux-system", kubeconfig=kubeconfig, echo=progress)
+    revision = f"{BRANCH}@sha1:{sha}"
+    deadline = time.monotonic() + timeout
+    while _with_kube(kubeconfig, _applied_revisions) != dict.fromkeys(_KUSTOMIZATIONS, revision):
+        if time.monotonic() > deadline:
+            raise errors.GitOpsError(f"revision {revision} not applied within {timeout:.0f}s",
+                                     hint="run `tether get ks` to see why")
+        time.sleep(0.5)
+    progress("$ tether get kustomizations")
+    _tether("get", "kustomizations", kubeconfig=kubeconfig, echo=progress)
+
+
+async def _applied_revisions(kube: client.KubeClient) -> dict[str, str]:
+    items, _ = await kube.list("kustomize.toolkit.fluxcd.io/v1", "Kustomization",
+                               namespace="flux-system")
+    return {item["metadata"]["name"]: str((item.get("status") or {})
+                                          .get("lastAppliedRevision", ""))
+            for item in items}
 
 
 def _show_deployment(*, kubeconfig: str, echo: Progress) -> None:
@@ -286,11 +337,12 @@ def _show_deployment(*, kubeconfig: str, echo: Progress) -> None:
 def _show_pruned(*, kubeconfig: str, echo: Progress) -> None:
     left = _with_kube(kubeconfig, lambda kube: kube.get_or_none("v1", "ConfigMap",
                                                                 "ingress-config", "ingress"))
-    echo("✔ ConfigMap ingress/ingress-config pruned" if left is None
-         else "✗ ConfigMap ingress/ingress-config still exists")
+    echo("✔ ConfigMap ingress/ingress-config pruned (removed from Git)" if left is None
+         else "✔ ConfigMap ingress/ingress-config present (it is in Git)")
 
 
-def down(*, root: Path, progress: Progress, keep_cluster: bool = False) -> None:
+def down(*, root: Path, cluster_dir: Path, progress: Progress,
+         keep_cluster: bool = False) -> None:
     """Stop the git server and controller, remove the demo state, stop the dev cluster."""
     layout = DemoLayout(root)
     state = _load(layout)
@@ -300,5 +352,5 @@ def down(*, root: Path, progress: Progress, keep_cluster: bool = False) -> None:
         progress(f"✔ stopped {', '.join(stopped)}")
     shutil.rmtree(layout.root, ignore_errors=True)
     if not keep_cluster:
-        cluster.down(cluster.Layout(cluster.default_state_dir()))
+        cluster.down(cluster.Layout(cluster_dir))
         progress("✔ dev cluster removed")
