@@ -67,6 +67,7 @@ def text_of(value: Any) -> str:
 
 _V3_NON_STRING = re.compile(
     r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE"
+    r"|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF"
     r"|[-+]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*)"
     r"|[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
@@ -79,9 +80,16 @@ def written_non_plain(text: str) -> bool:
 
     kyaml copies the *style* of the replaced scalar onto the new one, so a number patched
     over a quoted string comes out as a string. Our loader drops styles; this recovers them
-    for every string that could not have been written plain (the others are taken as plain).
+    for every string that could not have been written plain, plus YAML 1.1 booleans
+    (``yes``, ``on``...) that Kubernetes users quote by habit; others are taken as plain.
     """
     return text == "" or bool(_V3_NON_STRING.match(text)) or bool(_PLAIN_UNSAFE.search(text))
+
+
+def raw_text(value: Any) -> str:
+    """A node's literal ``Value`` as kyaml compares it: like :func:`text_of`, but a null is
+    the text ``null`` (how YAML nulls are usually written; ``~`` and empty are rarer)."""
+    return "null" if value is None else text_of(value)
 
 
 def kind_name(value: Any) -> str:

@@ -23,7 +23,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tether.kustomize.smp.common import MISSING, SmpError, is_empty_map, is_null, text_of
+from tether.kustomize.smp.common import (
+    MISSING,
+    SmpError,
+    is_empty_map,
+    is_null,
+    raw_text,
+    text_of,
+)
 from tether.kustomize.smp.schema import Node, merge_keys_of
 
 if TYPE_CHECKING:
@@ -81,7 +88,7 @@ def _primitive_values(dest: list[Any], patch: list[Any] | None) -> list[list[str
         if source is None:
             continue
         for element in source:
-            value = text_of(element)
+            value = raw_text(element)
             if value not in seen:
                 seen.add(value)
                 out.append([value])
@@ -233,8 +240,9 @@ def _merge_values(values_list: list[list[str]]) -> list[list[str]]:
         return values_list  # without empty entries only identical tuples match
     result = [list(v) for v in values_list]
     for i in range(len(result)):
+        first = result[i]  # Go's range variable: fixed for the inner loop, unlike result[j]
         for j in range(len(result)):
-            merged = _match(result[i], result[j])
+            merged = _match(first, result[j])
             if merged is not None:
                 result[i] = merged
                 result[j] = merged
@@ -261,7 +269,7 @@ def _append_list(dst: list[Any], src: list[Any], keys: list[str]) -> list[Any]:
     """kyaml ``appendListNode``: add each resource element to the patch-first list."""
     for element in list(src):
         if keys[0] == "":
-            element_setter(dst, element, [""], [text_of(element)])
+            element_setter(dst, element, [""], [raw_text(element)])
             continue
         values: list[str] = []
         for key in keys:
@@ -273,7 +281,7 @@ def _append_list(dst: list[Any], src: list[Any], keys: list[str]) -> list[Any]:
             if key not in element:
                 dst.append(element)
                 continue
-            values.append(text_of(element[key]))
+            values.append(raw_text(element[key]))
         if len(keys) > 1:
             element_setter(dst, None, keys, values)
         element_setter(dst, element, keys, values)
@@ -284,14 +292,14 @@ def element_list(source: list[Any], keys: list[str], values: list[str]) -> Any:
     """kyaml ``ElementList``: the first element whose keys have exactly these values."""
     if not keys or keys[0] == "":
         wanted = values[0] if values else ""
-        return next((e for e in source if text_of(e) == wanted), MISSING)
+        return next((e for e in source if raw_text(e) == wanted), MISSING)
     if len(keys) != len(values):
         raise SmpError("strategic merge: merge keys and values differ in length")
     for element in source:
         if not isinstance(element, dict):
             continue
         if all(
-            k in element and text_of(element[k]) == v for k, v in zip(keys, values, strict=True)
+            k in element and raw_text(element[k]) == v for k, v in zip(keys, values, strict=True)
         ):
             return element
     return MISSING
@@ -300,6 +308,8 @@ def element_list(source: list[Any], keys: list[str], values: list[str]) -> Any:
 def _field_matches(element: Any, key: str, value: str) -> bool:
     """kyaml ``FieldMatcher{Name: key, StringValue: value}`` on a list element."""
     if key == "":
+        if element is None:
+            return False
         if isinstance(element, dict | list):
             raise SmpError("strategic merge: expected a scalar list element")
         return text_of(element) == value
@@ -307,7 +317,7 @@ def _field_matches(element: Any, key: str, value: str) -> bool:
         raise SmpError(f"strategic merge: list element is not a map (key '{key}')")
     if key not in element:
         return False
-    return value == "" or text_of(element[key]) == value
+    return value == "" or raw_text(element[key]) == value
 
 
 def element_setter(target: list[Any], element: Any, keys: list[str], values: list[str]) -> None:
