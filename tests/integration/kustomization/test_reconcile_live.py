@@ -213,3 +213,22 @@ async def test_wait_timeout_blocks_dependents(kube: KubeClient, namespace: str,
     ready = _ready(await _status(kube, namespace, "apps"))
     assert ready["reason"] == "DependencyNotReady"
     assert "inventory" not in await _status(kube, namespace, "apps")  # nothing applied
+
+
+@pytest.mark.parametrize(("policy", "prune", "kept"), [
+    ("Orphan", True, True),
+    ("MirrorPrune", False, True),
+    ("Delete", False, False),
+    ("WaitForTermination", True, False),
+])
+async def test_deletion_policies(kube: KubeClient, namespace: str, publish: Publish,
+                                 reconciler: KustomizationReconciler, policy: str,
+                                 prune: bool, kept: bool) -> None:
+    await publish({"a.yaml": CM.format(name="a", value="1")})
+    await kube.create(kustomization(namespace, targetNamespace=namespace, prune=prune,
+                                    deletionPolicy=policy))
+    assert (await reconciler.reconcile(namespace, "apps")).ready
+    await kube.delete(ks_api.API_VERSION, ks_api.KIND, "apps", namespace=namespace)
+    assert (await reconciler.reconcile(namespace, "apps")).requeue_after is None
+    assert await kube.get_or_none(ks_api.API_VERSION, ks_api.KIND, "apps", namespace) is None
+    assert (await kube.get_or_none("v1", "ConfigMap", "a", namespace) is not None) is kept
