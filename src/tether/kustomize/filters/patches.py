@@ -154,6 +154,11 @@ def _apply_to(
 
 def apply_json6902(res: Resource, operations: tuple[dict[str, Any], ...], *, source: str) -> None:
     """Apply JSON 6902 operations to one object in place."""
+    meta = res.obj.get("metadata")
+    if isinstance(meta, dict) and "annotations" not in meta and res.has_bookkeeping():
+        # kustomize keeps its bookkeeping as annotations, so such an object always has an
+        # annotations map that a patch can add into (emptied again afterwards).
+        meta["annotations"] = {}
     try:
         res.obj = jsonpatch.JsonPatch(list(operations)).apply(res.obj, in_place=True)
         _reset_annotations(res)
