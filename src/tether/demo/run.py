@@ -36,7 +36,7 @@ from tether.devcluster import cluster, processes
 
 T = TypeVar("T")
 
-__all__ = ["DemoLayout", "change", "default_root", "down", "up"]
+__all__ = ["DemoLayout", "change", "default_root", "down", "owned_processes", "up"]
 
 Progress = Callable[[str], None]
 
@@ -146,6 +146,11 @@ def _load(layout: DemoLayout) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     return data
+
+
+def owned_processes(root: Path) -> list[processes.Proc]:
+    """The processes (git server, controller) ``up`` recorded as its own."""
+    return [processes.Proc.from_dict(p) for p in _load(DemoLayout(root)).get("processes", [])]
 
 
 def _save(layout: DemoLayout, state: dict[str, Any]) -> None:
@@ -345,9 +350,7 @@ def down(*, root: Path, cluster_dir: Path, progress: Progress,
          keep_cluster: bool = False) -> None:
     """Stop the git server and controller, remove the demo state, stop the dev cluster."""
     layout = DemoLayout(root)
-    state = _load(layout)
-    procs = [processes.Proc.from_dict(p) for p in state.get("processes", [])]
-    stopped = processes.stop(procs)
+    stopped = processes.stop(owned_processes(root))
     if stopped:
         progress(f"✔ stopped {', '.join(stopped)}")
     shutil.rmtree(layout.root, ignore_errors=True)
