@@ -120,7 +120,7 @@ class GitHubClient:
                     return None
                 text = await resp.text()
                 if resp.status >= 400:
-                    raise self._error(what, resp.status, text)
+                    raise self._error(what, status=resp.status, text=text)
                 return await resp.json(content_type=None) if text else None
         except aiohttp.ClientError as exc:
             detail = gitrepo.mask(str(exc), [self._token])
@@ -128,7 +128,7 @@ class GitHubClient:
         except TimeoutError as exc:
             raise errors.FetchError(f"{what}: {self.base_url} did not answer in time") from exc
 
-    def _error(self, what: str, status: int, text: str) -> errors.GitOpsError:
+    def _error(self, what: str, *, status: int, text: str) -> errors.GitOpsError:
         message = text.strip()[:200]
         try:
             doc = json.loads(text)

@@ -196,7 +196,7 @@ async def _delete(kube: KubeClient, opts: UninstallOptions, *, api_version: str,
         reporter.success(f"{kind}/{where}{name} deleted{_suffix(opts)}")
 
 
-async def _delete_components(kube: KubeClient, opts: UninstallOptions,
+async def _delete_components(kube: KubeClient, opts: UninstallOptions, *,
                              reporter: report.Reporter) -> None:
     selector = f"app.kubernetes.io/part-of=flux,app.kubernetes.io/instance={opts.namespace}"
     for api_version, kind in _COMPONENT_KINDS:
@@ -210,7 +210,7 @@ async def _delete_components(kube: KubeClient, opts: UninstallOptions,
                           namespace=meta.get("namespace"), reporter=reporter)
 
 
-async def _strip_finalizers(kube: KubeClient, opts: UninstallOptions,
+async def _strip_finalizers(kube: KubeClient, opts: UninstallOptions, *,
                             reporter: report.Reporter | None) -> None:
     for api_version, kind in _FLUX_KINDS:
         try:
@@ -251,10 +251,10 @@ async def uninstall(kube: KubeClient, opts: UninstallOptions, *,
     """Remove the components, our finalizers, the CRDs and (unless kept) the namespace."""
     scope = "all namespaces" if opts.all_namespaces else f"{opts.namespace} namespace"
     reporter.action(f"deleting toolkit.fluxcd.io finalizers in {scope}")
-    await _strip_finalizers(kube, opts, reporter)
+    await _strip_finalizers(kube, opts, reporter=reporter)
     reporter.action(f"deleting components in {opts.namespace} namespace")
-    await _delete_components(kube, opts, reporter)
-    await _strip_finalizers(kube, opts, None)
+    await _delete_components(kube, opts, reporter=reporter)
+    await _strip_finalizers(kube, opts, reporter=None)
     if opts.delete_crds:
         reporter.action("deleting toolkit.fluxcd.io custom resource definitions")
         for name in _CRD_NAMES:

@@ -48,7 +48,7 @@ def deploy_key_title(*, secret_name: str, branch: str, namespace: str, path: str
     return f"{secret_name}-{branch}-{namespace}-./{sync.normalize_path(path)}"
 
 
-async def _repository(gh: github.GitHubClient, opts: GitHubOptions,
+async def _repository(gh: github.GitHubClient, opts: GitHubOptions, *,
                       reporter: report.Reporter) -> github.Repository:
     host = urlsplit(gh.base_url).hostname or gh.base_url
     host = "github.com" if host == "api.github.com" else host
@@ -65,12 +65,12 @@ async def _repository(gh: github.GitHubClient, opts: GitHubOptions,
     return repo
 
 
-async def bootstrap_github(kube: KubeClient, gh: github.GitHubClient, opts: GitHubOptions,
-                           *, token: str, reporter: report.Reporter) -> None:
+async def bootstrap_github(kube: KubeClient, gh: github.GitHubClient, *, opts: GitHubOptions,
+                           token: str, reporter: report.Reporter) -> None:
     """Create the repository if needed, then bootstrap it (token never leaves credentials)."""
     if not token:
         raise errors.ConfigError("a GitHub token is required", hint="set GITHUB_TOKEN")
-    repo = await _repository(gh, opts, reporter)
+    repo = await _repository(gh, opts, reporter=reporter)
     creds = gitrepo.Credentials(username="git", password=token)
     title = deploy_key_title(secret_name=opts.secret_name, branch=opts.branch,
                              namespace=opts.install.namespace, path=opts.path)

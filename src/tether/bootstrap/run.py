@@ -99,7 +99,7 @@ async def run(kube: KubeClient, opts: BootstrapOptions, *, reporter: report.Repo
                 raise
             reporter.warning(f'branch "{opts.branch}" moved during bootstrap; cloning again')
     revision = f"{opts.branch}@sha1:{head}" if head else None
-    await _wait(kube, opts, reporter, revision=revision)
+    await _wait(kube, opts, reporter=reporter, revision=revision)
 
 
 async def _reconcile_git(kube: KubeClient, opts: BootstrapOptions, *,
@@ -113,9 +113,9 @@ async def _reconcile_git(kube: KubeClient, opts: BootstrapOptions, *,
                             f'"{opts.repo_url}"')
             await wc.clone()
             reporter.success("cloned repository")
-            await _reconcile_components(kube, wc, opts, reporter)
-            await _reconcile_secret(kube, opts, reporter)
-            await _reconcile_sync(kube, wc, opts, reporter)
+            await _reconcile_components(kube, wc, opts=opts, reporter=reporter)
+            await _reconcile_secret(kube, opts, reporter=reporter)
+            await _reconcile_sync(kube, wc, opts=opts, reporter=reporter)
             return await wc.head()
         finally:
             wc.close()
@@ -143,7 +143,7 @@ async def _needs_install(kube: KubeClient, opts: BootstrapOptions) -> bool:
     return ks is None or not (ks.get("status") or {}).get("lastAppliedRevision")
 
 
-async def _reconcile_components(kube: KubeClient, wc: gitrepo.WorkingCopy,
+async def _reconcile_components(kube: KubeClient, wc: gitrepo.WorkingCopy, *,
                                 opts: BootstrapOptions, reporter: report.Reporter) -> None:
     reporter.action("generating component manifests")
     objs = components.generate(opts.install)
@@ -178,7 +178,7 @@ def component_objects(root: Path, manifests_dir: str, *, generated: list[Obj]) -
             if str(o.get("apiVersion", "")).split("/")[0] not in toolkit]
 
 
-async def _ssh_secret(kube: KubeClient, opts: BootstrapOptions,
+async def _ssh_secret(kube: KubeClient, opts: BootstrapOptions, *,
                       reporter: report.Reporter) -> dict[str, object] | None:
     """The SSH Secret to apply, or None to keep the existing one."""
     plan = opts.secret
@@ -200,7 +200,7 @@ async def _ssh_secret(kube: KubeClient, opts: BootstrapOptions,
                                    keypair=keypair, known_hosts=known_hosts)
 
 
-async def _reconcile_secret(kube: KubeClient, opts: BootstrapOptions,
+async def _reconcile_secret(kube: KubeClient, opts: BootstrapOptions, *,
                             reporter: report.Reporter) -> None:
     plan = opts.secret
     if plan.kind == "none":
@@ -217,7 +217,7 @@ async def _reconcile_secret(kube: KubeClient, opts: BootstrapOptions,
         secret = sourcesecret.bearer_secret(name=opts.secret_name, namespace=opts.namespace,
                                             token=plan.password or "")
     else:
-        secret = await _ssh_secret(kube, opts, reporter)
+        secret = await _ssh_secret(kube, opts, reporter=reporter)
     if secret is None:
         reporter.success("source secret up to date")
         return
@@ -226,8 +226,8 @@ async def _reconcile_secret(kube: KubeClient, opts: BootstrapOptions,
     reporter.success("reconciled source secret")
 
 
-async def _reconcile_sync(kube: KubeClient, wc: gitrepo.WorkingCopy, opts: BootstrapOptions,
-                          reporter: report.Reporter) -> None:
+async def _reconcile_sync(kube: KubeClient, wc: gitrepo.WorkingCopy, *,
+                          opts: BootstrapOptions, reporter: report.Reporter) -> None:
     reporter.action("generating sync manifests")
     sync_opts = sync.SyncOptions(
         url=opts.sync_url, branch=opts.branch, path=opts.path, namespace=opts.namespace,
@@ -246,7 +246,7 @@ async def _reconcile_sync(kube: KubeClient, wc: gitrepo.WorkingCopy, opts: Boots
     reporter.success("reconciled sync configuration")
 
 
-async def _wait(kube: KubeClient, opts: BootstrapOptions, reporter: report.Reporter, *,
+async def _wait(kube: KubeClient, opts: BootstrapOptions, *, reporter: report.Reporter,
                 revision: str | None) -> None:
     ns = opts.namespace
     for api_version, kind in ((source.API_VERSION, source.KIND),

@@ -75,7 +75,7 @@ def _b64(value: str | bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-def _secret(name: str, namespace: str, data: dict[str, str | bytes]) -> dict[str, Any]:
+def _secret(name: str, namespace: str, *, data: dict[str, str | bytes]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -87,20 +87,20 @@ def _secret(name: str, namespace: str, data: dict[str, str | bytes]) -> dict[str
 
 def token_secret(*, name: str, namespace: str, username: str, password: str) -> dict[str, Any]:
     """Basic-auth credentials for an HTTPS GitRepository."""
-    return _secret(name, namespace, {"username": username, "password": password})
+    return _secret(name, namespace, data={"username": username, "password": password})
 
 
 def bearer_secret(*, name: str, namespace: str, token: str) -> dict[str, Any]:
     """A bearer token for an HTTPS GitRepository (``--with-bearer-token``)."""
-    return _secret(name, namespace, {"bearerToken": token})
+    return _secret(name, namespace, data={"bearerToken": token})
 
 
 def ssh_secret(*, name: str, namespace: str, keypair: KeyPair,
                known_hosts: str) -> dict[str, Any]:
     """A deploy key and pinned host keys for an SSH GitRepository."""
-    return _secret(name, namespace, {"identity": keypair.private_pem,
-                                     "identity.pub": keypair.public + "\n",
-                                     "known_hosts": known_hosts})
+    return _secret(name, namespace, data={"identity": keypair.private_pem,
+                                          "identity.pub": keypair.public + "\n",
+                                          "known_hosts": known_hosts})
 
 
 def host_and_port(url: str) -> tuple[str, int]:

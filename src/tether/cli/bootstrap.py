@@ -188,7 +188,7 @@ def bootstrap_github(
     async def go() -> None:
         async with glob.connect() as kube, github.GitHubClient(token=token,
                                                                base_url=base) as gh:
-            await provider.bootstrap_github(kube, gh, opts, token=token,
+            await provider.bootstrap_github(kube, gh, opts=opts, token=token,
                                             reporter=TerminalReporter())
 
     asyncio.run(go())
