@@ -45,10 +45,13 @@ conformance: install
 # unit + integration tests (real control plane), kustomize conformance.
 test: lint typecheck imports pytest conformance
 
+# The whole GitOps loop on the embedded example: local cluster, loopback git server with the
+# seed's monorepo, bootstrap, controller; ends with `get sources git` / `get ks` all True.
 demo: binaries
 	$(BIN)/tether dev cluster up
 	$(BIN)/tether --kubeconfig "$$($(BIN)/tether dev cluster kubeconfig)" check --pre
+	$(BIN)/tether demo up
 
 clean:
-	-$(BIN)/tether dev cluster down
+	-$(BIN)/tether demo down
 	rm -rf $(VENV)
