@@ -569,7 +569,11 @@ class KustomizationReconciler:
         conditions.mark_stalled(status, reason=err.reason, message=err.one_line(),
                                 generation=generation, now=self._now())
         status["observedGeneration"] = generation
+        requested = ((obj.get("metadata") or {}).get("annotations") or {}).get(REQUESTED_AT)
+        if requested:
+            status["lastHandledReconcileAt"] = requested
         await self._write_status(obj, status)
+        await self._event(obj, "Warning", err.reason, err.one_line(), "")
         return Outcome(None, ready=False, message=err.one_line())
 
     async def _event(self, obj: Obj, type_: str, reason: str, message: str,

@@ -232,3 +232,21 @@ async def test_deletion_policies(kube: KubeClient, namespace: str, publish: Publ
     assert (await reconciler.reconcile(namespace, "apps")).requeue_after is None
     assert await kube.get_or_none(ks_api.API_VERSION, ks_api.KIND, "apps", namespace) is None
     assert (await kube.get_or_none("v1", "ConfigMap", "a", namespace) is not None) is kept
+
+
+async def test_unsupported_inputs_stall_with_a_clear_message(
+        kube: KubeClient, namespace: str, publish: Publish,
+        reconciler: KustomizationReconciler) -> None:
+    await publish({"a.yaml": CM.format(name="a", value="1")})
+    oci = kustomization(namespace, "oci")
+    oci["spec"]["sourceRef"] = {"kind": "OCIRepository", "name": "repo"}
+    await kube.create(oci)
+    await kube.create(kustomization(namespace, "cel", dependsOn=[
+        {"name": "oci", "readyExpr": "dep.status.ready"}]))
+    for name, needle in (("oci", "OCIRepository sources are not supported yet"),
+                         ("cel", "readyExpr: CEL expressions are not supported yet")):
+        outcome = await reconciler.reconcile(namespace, name)
+        assert outcome.requeue_after is None  # Stalled: retrying cannot help
+        stalled = conditions.get(await _status(kube, namespace, name), conditions.STALLED)
+        assert stalled is not None and stalled["status"] == "True"
+        assert needle in stalled["message"]
