@@ -49,6 +49,8 @@ Behaviour worth knowing (all checked against the kustomize binary):
 * A resource field written as ``null`` that the patch does not touch stays ``null``. (kyaml
   drops an *empty* ``field:`` but keeps ``field: null``; both load as ``None`` here, so both
   are kept - the one known divergence.)
+* kyaml also reads per-field schemas from ``# {"$openapi": ...}`` line comments (setters);
+  comments do not survive our loader, so such comments have no effect here.
 * An element lacking its merge key in the resource list makes kyaml drop the elements
   merged so far, and a Service port patched without ``protocol`` is silently dropped; we
   reproduce both.

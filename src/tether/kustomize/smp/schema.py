@@ -46,6 +46,7 @@ BUILTIN_VERSION = "v1.21.2"
 _TABLE_FILE = "k8s_v1_21_2.json"
 _REF_PREFIX = "#/definitions/"
 _GVK_KEY = "x-kubernetes-group-version-kind"
+_MAX_REF_HOPS = 64
 
 
 class Layer:
@@ -249,19 +250,20 @@ class Schema:
         return self.resolve(name)
 
     def resolve(self, ref: SchemaRef | None) -> Node | None:
-        """Follow definition names (and ``{"r": name}`` aliases) to a node."""
-        seen = 0
-        while ref is not None and not isinstance(ref, dict):
-            ref = self._definitions.get(ref)
-            seen += 1
-            if seen > 64:
+        """Follow definition names (and ``{"r": name}`` aliases) to a node.
+
+        A dangling or cyclic reference resolves to None, as a failed kyaml ``Resolve`` does.
+        """
+        for _ in range(_MAX_REF_HOPS):
+            if ref is None:
                 return None
-        while ref is not None and "r" in ref:
-            ref = self._definitions.get(ref["r"])
-            seen += 1
-            if seen > 64:
-                return None
-        return ref
+            if isinstance(ref, str):
+                ref = self._definitions.get(ref)
+            elif "r" in ref:
+                ref = self._definitions.get(ref["r"])
+            else:
+                return ref
+        return None
 
     def field(self, node: Node, name: str) -> Node | None:
         """kyaml ``ResourceSchema.Field``: a property, else the map value schema, else None."""

@@ -264,14 +264,16 @@ def test_errors() -> None:
 def test_big_lists_merge_in_linear_time() -> None:
     def sized(n: int) -> float:
         env = [{"name": f"V{i}", "value": str(i)} for i in range(n)]
-        base = _deployment([{"name": "a", "env": env}])
-        patch = _deployment(
-            [{"name": "a", "env": [{"name": f"V{i}", "value": "x"} for i in range(0, n, 2)]}]
-        )
-        start = _clock.perf_counter()
-        out = _pod_spec(merge(base, patch))
-        assert len(out["containers"][0]["env"]) == n
-        return _clock.perf_counter() - start
+        patch_env = [{"name": f"V{i}", "value": "x"} for i in range(0, n, 2)]
+        best = float("inf")
+        for _ in range(3):
+            base = _deployment([{"name": "a", "env": env}])
+            patch = _deployment([{"name": "a", "env": patch_env}])
+            start = _clock.perf_counter()
+            out = _pod_spec(smp.merge(base, patch))
+            best = min(best, _clock.perf_counter() - start)
+            assert len(out["containers"][0]["env"]) == n
+        return best
 
     small, big = sized(2_000), sized(16_000)
-    assert big < small * 8 * 3  # 8x the data must stay well under quadratic (64x)
+    assert big < small * 8 * 3  # 8x the data must stay far from quadratic (64x)
