@@ -81,6 +81,10 @@ async def test_seed_sequence_with_bootstrap_github(
             env={"GITHUB_TOKEN": token})
         assert boot.rc == 0, boot.err + controller.read_text()[-3000:]
         assert boot.out.splitlines()[-1] == "✔ all components are healthy"
+        check = await cli(dev_cluster, "-n", boot_ns, "check")
+        assert check.rc == 0, check.out + check.err
+        assert "✔ tether-controller: deployment ready" in check.out.splitlines()
+        assert check.out.splitlines()[-1] == "✔ all checks passed"
         _push_monorepo(git_server.url("me/homelab"), token, tmp_path / "work",
                        namespace=boot_ns)
         rec = await cli(dev_cluster, "-n", boot_ns, "reconcile", "source", "git",
