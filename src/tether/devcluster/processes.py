@@ -80,24 +80,31 @@ def _signal_group(proc: Proc, sig: signal.Signals) -> None:
 
 
 def stop(procs: list[Proc], *, grace: float = 10.0) -> list[str]:
-    """SIGTERM our processes (reverse start order), SIGKILL what is left after ``grace``.
+    """Stop our processes one at a time, in reverse start order; return those that ran.
 
-    Returns the names of the processes that were running. Reaps children we own.
+    One at a time because each depends on the one started before it (an API server whose
+    etcd is already gone hangs in shutdown): SIGTERM, wait up to ``grace``, then SIGKILL.
     """
-    running = [p for p in reversed(procs) if alive(p)]
-    for proc in running:
+    stopped = []
+    for proc in reversed(procs):
+        if not alive(proc):
+            continue
+        stopped.append(proc.name)
         _signal_group(proc, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(alive(p) for p in running):
-        _reap(running)
-        time.sleep(0.1)
-    for proc in running:
-        _signal_group(proc, signal.SIGKILL)
-    deadline = time.monotonic() + 5.0
-    while time.monotonic() < deadline and any(alive(p) for p in running):
-        _reap(running)
-        time.sleep(0.1)
-    return [p.name for p in running]
+        if not _wait_gone(proc, timeout=grace):
+            _signal_group(proc, signal.SIGKILL)
+            _wait_gone(proc, timeout=5.0)
+    return stopped
+
+
+def _wait_gone(proc: Proc, *, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while alive(proc):
+        _reap([proc])
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _reap(procs: list[Proc]) -> None:
