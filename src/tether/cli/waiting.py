@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tether import errors
-from tether.cli import kinds
+from tether.cli import kinds, output
 from tether.cli.spinner import Spinner
 from tether.cluster.client import KubeClient, Obj
 
@@ -28,10 +28,13 @@ __all__ = [
     "readiness",
     "request_token",
     "wait_for",
+    "waiting_for_dependency",
 ]
 
 POLL_INTERVAL = 0.5
 """Seconds between two reads of the object."""
+
+DEPENDENCY_NOT_READY = "DependencyNotReady"
 
 
 def request_token(now: datetime | None = None) -> str:
@@ -72,8 +75,9 @@ def _generation_current(obj: Mapping[str, Any]) -> bool:
 def readiness(obj: Mapping[str, Any]) -> str | None:
     """``"True"``/``"False"`` once the controller decided Ready at the current generation.
 
-    None while in progress: generation not yet observed, ``Reconciling=True``, or Ready
-    missing/``Unknown``. ``Stalled=True`` is a decided failure.
+    None while in progress: generation not yet observed, ``Reconciling=True``, Ready
+    missing/``Unknown``, or Ready=False with reason ``DependencyNotReady`` (the dependency
+    has not caught up yet; a timeout names it). ``Stalled=True`` is a decided failure.
     """
     if not _generation_current(obj):
         return None
@@ -86,7 +90,16 @@ def readiness(obj: Mapping[str, Any]) -> str | None:
     ready = kinds.condition(obj, "Ready")
     if ready is None or ready.get("status") not in ("True", "False"):
         return None
+    if waiting_for_dependency(obj):
+        return None
     return str(ready["status"])
+
+
+def waiting_for_dependency(obj: Mapping[str, Any]) -> bool:
+    """Ready=False only because a ``dependsOn`` entry is not Ready yet (transient)."""
+    ready = kinds.condition(obj, "Ready")
+    return (ready is not None and ready.get("status") == "False"
+            and ready.get("reason") == DEPENDENCY_NOT_READY)
 
 
 def explain(obj: Mapping[str, Any] | None, *, token: str | None = None) -> str:
@@ -124,11 +137,15 @@ async def wait_for(
     """
     deadline = time.monotonic() + timeout
     last: Obj | None = None
+    announced = False
     with Spinner(f"waiting for {kind.kind} {namespace}/{name}") as spinner:
         while True:
             last = await kube.get_or_none(kind.api_version, kind.kind, name, namespace)
             if last is not None and done(last):
                 return last
+            if last is not None and waiting_for_dependency(last) and not announced:
+                announced = True
+                output.waiting(f"waiting for dependency: {kinds.ready_and_message(last)[1]}")
             spinner.detail = explain(last, token=token)
             if time.monotonic() >= deadline:
                 break

@@ -77,11 +77,25 @@ class Handshaker:
     namespace: str
     failing: dict[str, str] = field(default_factory=dict)
     """name → Ready=False message."""
+    blocked: dict[str, str] = field(default_factory=dict)
+    """name → dependency name: Ready=False/DependencyNotReady until removed."""
 
     def _status(self, obj: dict[str, Any]) -> dict[str, Any]:
         meta = obj["metadata"]
         name = meta["name"]
-        ok = name not in self.failing
+        ok = name not in self.failing and name not in self.blocked
+        if name in self.blocked:
+            status = dict(obj.get("status") or {})
+            status["conditions"] = [{
+                "type": "Ready", "status": "False", "reason": "DependencyNotReady",
+                "message": f"dependency '{self.namespace}/{self.blocked[name]}' is not ready",
+                "observedGeneration": meta["generation"],
+                "lastTransitionTime": "2026-01-01T00:00:00Z"}]
+            status["observedGeneration"] = meta["generation"]
+            token = (meta.get("annotations") or {}).get(kinds.REQUESTED_AT)
+            if token:
+                status["lastHandledReconcileAt"] = token
+            return status
         message = (self.failing.get(name, "") if not ok else
                    f"stored artifact for revision '{REVISION}'" if obj["kind"] == "GitRepository"
                    else f"Applied revision: {REVISION}")
@@ -107,7 +121,10 @@ class Handshaker:
         if (obj.get("spec") or {}).get("suspend"):
             return False
         token = (meta.get("annotations") or {}).get(kinds.REQUESTED_AT)
-        return (status.get("observedGeneration") != meta["generation"]
+        ready = kinds.condition(obj, "Ready") or {}
+        unblocked = (ready.get("reason") == "DependencyNotReady"
+                     and meta["name"] not in self.blocked)
+        return (status.get("observedGeneration") != meta["generation"] or unblocked
                 or (token is not None and status.get("lastHandledReconcileAt") != token))
 
     async def step(self) -> None:

@@ -8,9 +8,10 @@ import sys
 
 import pytest
 import yaml
+from tests.helpers import eventually
 from tests.integration.cli.conftest import REVISION, Cli, Handshaker
 
-from tether.cli import kinds
+from tether.cli import kinds, waiting
 from tether.cluster.client import KubeClient
 
 pytestmark = pytest.mark.cluster
@@ -182,3 +183,31 @@ async def test_get_watch_prints_a_row_per_change(cli: Cli, kube: KubeClient) -> 
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_dependency_not_ready_is_waited_for(cli: Cli, handshaker: Handshaker) -> None:
+    await _create_pair(cli)
+    handshaker.blocked["apps"] = "infra"
+    run = asyncio.create_task(cli("reconcile", "ks", "apps", timeout=30))
+
+    async def announced() -> bool:
+        ks = await handshaker.kube.get(kinds.KUSTOMIZATION.api_version, "Kustomization",
+                                       "apps", cli.namespace)
+        return (kinds.condition(ks, "Ready") or {}).get("reason") == "DependencyNotReady"
+
+    await eventually(announced, timeout=20, what="apps blocked on its dependency")
+    # Hold the blocked state for a few of the CLI's polls so it is observed, then release.
+    await asyncio.sleep(4 * waiting.POLL_INTERVAL)
+    del handshaker.blocked["apps"]
+    r = await run
+    assert r.rc == 0, r.err
+    lines = r.err.splitlines()
+    assert f"◎ waiting for dependency: dependency '{cli.namespace}/infra' is not ready" in lines
+    assert lines[-1] == f"✔ applied revision {REVISION}"
+
+    handshaker.blocked["apps"] = "infra"
+    r = await cli("reconcile", "ks", "apps", timeout=2)
+    assert r.rc == 1
+    assert r.err.splitlines()[-1] == (
+        f"✗ timed out after 2s waiting for Kustomization {cli.namespace}/apps: "
+        f"Ready=False (DependencyNotReady): dependency '{cli.namespace}/infra' is not ready")

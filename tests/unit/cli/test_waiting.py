@@ -10,11 +10,11 @@ import pytest
 from tether.cli import waiting
 
 
-def obj(*conds: tuple[str, str], generation: int = 2, observed: int | None = 2,
+def obj(*conds: tuple[str, ...], generation: int = 2, observed: int | None = 2,
         handled: str = "") -> dict[str, Any]:
     status: dict[str, Any] = {
-        "conditions": [{"type": t, "status": s, "reason": "R", "message": f"{t} says {s}"}
-                       for t, s in conds]}
+        "conditions": [{"type": c[0], "status": c[1], "reason": c[2] if len(c) > 2 else "R",
+                        "message": f"{c[0]} says {c[1]}"} for c in conds]}
     if observed is not None:
         status["observedGeneration"] = observed
     if handled:
@@ -30,6 +30,7 @@ def obj(*conds: tuple[str, str], generation: int = 2, observed: int | None = 2,
     (obj(("Ready", "False"), ("Stalled", "True")), "False"),
     (obj(("Ready", "True"), observed=1), None),
     (obj(), None),
+    (obj(("Ready", "False", "DependencyNotReady")), None),
 ])
 def test_readiness(o: dict[str, Any], expected: str | None) -> None:
     assert waiting.readiness(o) == expected
