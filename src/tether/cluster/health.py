@@ -284,6 +284,9 @@ async def _observe(client: KubeClient, ref: ObjectRef) -> ObjectHealth:
                                        ref.namespace or None)
     except errors.ClusterError as exc:
         return ObjectHealth(ref, Result(Status.IN_PROGRESS, exc.one_line()))
+    if obj is None and (ref.group, ref.kind) == ("batch", "Job"):
+        # A finished Job removed by its ttlSecondsAfterFinished counts as done (Flux).
+        return ObjectHealth(ref, Result(Status.CURRENT, "Job finished and was deleted"))
     return ObjectHealth(ref, compute(obj))
 
 

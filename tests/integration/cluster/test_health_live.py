@@ -63,3 +63,9 @@ async def test_missing_object_times_out_with_names(kube: KubeClient, namespace: 
     assert report.timed_out
     assert f"timeout waiting for: [ConfigMap/{namespace}/never status: 'NotFound'" in (
         report.message())
+
+
+async def test_vanished_job_counts_as_done(kube: KubeClient, namespace: str) -> None:
+    ref = ObjectRef("batch", "Job", namespace, "ttl-gone", "v1")
+    report = await health.wait_for_set(kube, [ref], timeout=5, interval=0.2)
+    assert report.ok, report.message()
