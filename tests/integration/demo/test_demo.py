@@ -1,4 +1,5 @@
-"""The README's demo, end to end, as a new user runs it: up → every row True → change → down.
+"""The README's demo, end to end, as a new user runs it: `make demo` → every row True →
+`tether demo change` → `tether demo down`.
 
 It runs against its own dev cluster (a separate state directory, free ports), so it
 neither disturbs nor depends on the session's cluster, and checks nothing is left running.
@@ -38,9 +39,12 @@ def _table_rows(output: str, header: str) -> list[list[str]]:
 def test_demo_up_change_down(tmp_path: Path) -> None:
     env = dict(os.environ, TETHER_DEMO_DIR=str(tmp_path / "demo"),
                TETHER_DEV_CLUSTER_DIR=str(tmp_path / "cluster"))
-    up = _tether("demo", "up", env=env)
+    repo = Path(__file__).resolve().parents[3]
+    up = subprocess.run(["make", "--no-print-directory", "-C", str(repo), "demo"],
+                        capture_output=True, text=True, env=env, timeout=900, check=False)
     assert up.returncode == 0, up.stdout + up.stderr
     assert "Traceback" not in up.stderr
+    assert "✔ Kubernetes 1.36.3 >=1.30.0-0" in up.stdout  # make demo checks prerequisites
     sources = _table_rows(up.stdout, "NAME")
     assert [row[0] for row in sources] == ["flux-system"]
     assert sources[0][3] == "True" and sources[0][4].startswith("stored artifact for revision")
