@@ -22,7 +22,7 @@ from tether.kustomize.fieldspec import FieldSpec
 from tether.kustomize.filters import build_metadata
 from tether.kustomize.filters.labels import MapEntriesFilter
 from tether.kustomize.filters.sort_order import SortFilter
-from tether.kustomize.fs import FileSystem, clean
+from tether.kustomize.fs import FileSystem
 from tether.kustomize.loader import (
     LOAD_RESTRICTIONS_NONE,
     LOAD_RESTRICTIONS_ROOT_ONLY,
@@ -65,7 +65,7 @@ def build(fs: FileSystem, path: str, options: BuildOptions | None = None) -> Res
     ``UnsupportedError`` for Helm charts and non-builtin plugins.
     """
     options = options or BuildOptions()
-    root = clean(path)
+    root = fs.absolute(path)
     if not fs.is_dir(root):
         raise errors.BuildError(f"must build at directory: not a valid directory: '{path}'")
     token = resource.set_extra_scopes({})

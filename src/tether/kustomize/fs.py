@@ -38,6 +38,9 @@ class FileSystem(Protocol):
     def realpath(self, path: str) -> str:
         """``path`` with every symlink resolved (BuildError when it escapes a confinement)."""
 
+    def absolute(self, path: str) -> str:
+        """``path`` made absolute and clean (how a caller's relative path is meant)."""
+
 
 def clean(path: str) -> str:
     """Normalise an absolute path (``/..`` is ``/``, as in kustomize's in-memory FS)."""
@@ -88,6 +91,9 @@ class InMemoryFS:
     def realpath(self, path: str) -> str:
         return clean(path)
 
+    def absolute(self, path: str) -> str:
+        return clean(path)
+
 
 class OnDiskFS:
     """The real disk, confined to ``root`` (after resolving symlinks) when one is given."""
@@ -124,3 +130,9 @@ class OnDiskFS:
 
     def realpath(self, path: str) -> str:
         return self._confine(path)
+
+    def absolute(self, path: str) -> str:
+        """Relative paths are relative to the confinement root, else to the process's cwd."""
+        if not os.path.isabs(path):
+            path = os.path.join(self.root, path) if self.root else os.path.abspath(path)
+        return os.path.normpath(path)

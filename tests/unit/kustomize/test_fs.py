@@ -30,3 +30,7 @@ def test_is_within() -> None:
     assert is_within("/a", "/a")
     assert not is_within("/ab", "/a")
     assert is_within("/anything", "/")
+
+
+def test_relative_paths_are_absolute_from_the_root() -> None:
+    assert InMemoryFS().absolute("app/overlay") == "/app/overlay"
