@@ -70,6 +70,8 @@ class InstallOptions:
     components: tuple[str, ...] = COMPONENTS
     version: str = f"v{__version__}"
     log_level: str = "info"
+    network_policy: bool = True
+    """Flux's ``allow-egress`` and ``allow-scraping`` NetworkPolicies."""
     extra_args: tuple[str, ...] = field(default_factory=tuple)
     """Appended to the controller's arguments (``tether controller run ...``)."""
 
@@ -264,10 +266,29 @@ def _service(opts: InstallOptions) -> Obj:
     }
 
 
+def _network_policies(opts: InstallOptions) -> list[Obj]:
+    """Flux's policies: pods of the namespace talk among themselves and egress anywhere;
+    metrics can be scraped from any namespace. Nothing else reaches the controller."""
+    api = "networking.k8s.io/v1"
+    return [
+        {"apiVersion": api, "kind": "NetworkPolicy",
+         "metadata": _meta("allow-egress", opts),
+         "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+                  "ingress": [{"from": [{"podSelector": {}}]}], "egress": [{}]}},
+        {"apiVersion": api, "kind": "NetworkPolicy",
+         "metadata": _meta("allow-scraping", opts),
+         "spec": {"podSelector": {}, "policyTypes": ["Ingress"],
+                  "ingress": [{"from": [{"namespaceSelector": {}}],
+                               "ports": [{"port": _METRICS_PORT, "protocol": "TCP"}]}]}},
+    ]
+
+
 def generate(opts: InstallOptions) -> list[Obj]:
     """Every object of an install, in apply order (CRDs, Namespace, RBAC, workload)."""
     opts.validate()
-    return [*_crds(opts), _namespace(opts), *_rbac(opts), _service(opts), _deployment(opts)]
+    policies = _network_policies(opts) if opts.network_policy else []
+    return [*_crds(opts), _namespace(opts), *_rbac(opts), *policies, _service(opts),
+            _deployment(opts)]
 
 
 def deployment_refs(objs: Iterable[Obj]) -> list[tuple[str, str]]:

@@ -38,16 +38,19 @@ _SECRET = typer.Option("flux-system", "--secret-name", help="Name of the source 
 _AUTHOR = typer.Option("Tether", "--author-name", help="Author of the commits.")
 _EMAIL = typer.Option("tether@users.noreply.local", "--author-email",
                       help="Author email of the commits.")
+_NETPOL = typer.Option(True, "--network-policy/--no-network-policy",
+                       help="Deny ingress from other namespaces (Flux's NetworkPolicies).")
 _INTERVAL = typer.Option("1m0s", "--interval", help="Sync interval of the GitRepository.")
 _KEYFILE = typer.Option(None, "--private-key-file", help="SSH private key for push and sync.")
 _NS = typer.Option(None, "--namespace", "-n", help="Install namespace (default: global -n).")
 
 
-def _install_options(*, namespace: str | None, image: str,
-                     component: list[str]) -> components.InstallOptions:
+def _install_options(*, namespace: str | None, image: str, component: list[str],
+                     network_policy: bool) -> components.InstallOptions:
     parts = [c.strip() for v in component for c in v.split(",") if c.strip()]
     return components.InstallOptions(namespace=namespace or options.current().namespace,
-                                     image=image, components=tuple(dict.fromkeys(parts)))
+                                     image=image, components=tuple(dict.fromkeys(parts)),
+                                     network_policy=network_policy)
 
 
 def _interval(text: str) -> str:
@@ -115,6 +118,7 @@ def bootstrap_git(
     author_name: str = _AUTHOR,
     author_email: str = _EMAIL,
     interval: str = _INTERVAL,
+    network_policy: bool = _NETPOL,
 ) -> None:
     """Bootstrap from any Git server (smart HTTP(S) or SSH)."""
     key = _read_key(private_key_file)
@@ -124,7 +128,8 @@ def bootstrap_git(
     glob = options.current()
     opts = run.BootstrapOptions(
         repo_url=url, sync_url=url, branch=branch, path=path,
-        install=_install_options(namespace=namespace, image=image, component=component),
+        install=_install_options(namespace=namespace, image=image, component=component,
+                                 network_policy=network_policy),
         git_credentials=creds, secret_name=secret_name, timeout=glob.timeout,
         secret=_git_plan(url=url, username=username, password=password, key=key,
                          token_auth=token_auth, bearer=with_bearer_token),
@@ -173,6 +178,7 @@ def bootstrap_github(
     author_name: str = _AUTHOR,
     author_email: str = _EMAIL,
     interval: str = _INTERVAL,
+    network_policy: bool = _NETPOL,
 ) -> None:
     """Bootstrap from a GitHub repository, creating it when missing (token: GITHUB_TOKEN)."""
     token = _github_token()
@@ -180,7 +186,8 @@ def bootstrap_github(
     opts = provider.GitHubOptions(
         owner=owner, repository=repository, branch=branch, path=path, personal=personal,
         private=private, token_auth=token_auth, read_write_key=read_write_key,
-        install=_install_options(namespace=namespace, image=image, component=component),
+        install=_install_options(namespace=namespace, image=image, component=component,
+                                 network_policy=network_policy),
         secret_name=secret_name, timeout=glob.timeout, author_name=author_name,
         author_email=author_email, interval=_interval(interval))
     base = api_url or github.api_base(hostname)

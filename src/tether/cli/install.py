@@ -66,6 +66,10 @@ _COMPONENTS = typer.Option(list(components.COMPONENTS), "--components",
                            help="Components to enable (comma-separated or repeated).")
 
 
+_NETPOL = typer.Option(True, "--network-policy/--no-network-policy",
+                       help="Deny ingress from other namespaces (Flux's NetworkPolicies).")
+
+
 def _namespace(local: str | None) -> str:
     return local or options.current().namespace
 
@@ -78,10 +82,12 @@ def install_cmd(
     image: str = typer.Option(components.DEFAULT_IMAGE, "--image",
                               help="Controller image reference."),
     component: list[str] = _COMPONENTS,
+    network_policy: bool = _NETPOL,
 ) -> None:
     """Install or upgrade Tether's controller, CRDs and RBAC (non-GitOps)."""
     opts = components.InstallOptions(namespace=_namespace(namespace), image=image,
-                                     components=_split(component))
+                                     components=_split(component),
+                                     network_policy=network_policy)
     if export:
         text = components.render(components.generate(opts), banner=components.header(opts))
         typer.echo(text, nl=False)

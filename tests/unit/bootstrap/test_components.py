@@ -132,3 +132,15 @@ def test_crds_and_namespace_are_never_pruned() -> None:
         if obj["kind"] in ("CustomResourceDefinition", "Namespace"):
             assert obj["metadata"]["annotations"] == {
                 "kustomize.toolkit.fluxcd.io/prune": "disabled"}
+
+
+def test_network_policies_like_flux_and_optional() -> None:
+    objs = components.generate(components.InstallOptions(namespace="ops"))
+    policies = {o["metadata"]["name"]: o for o in _by_kind(objs, "NetworkPolicy")}
+    assert set(policies) == {"allow-egress", "allow-scraping"}
+    assert policies["allow-egress"]["spec"]["ingress"] == [{"from": [{"podSelector": {}}]}]
+    assert policies["allow-scraping"]["spec"]["ingress"][0]["ports"] == [
+        {"port": 8080, "protocol": "TCP"}]
+    assert all(p["metadata"]["namespace"] == "ops" for p in policies.values())
+    bare = components.generate(components.InstallOptions(network_policy=False))
+    assert not _by_kind(bare, "NetworkPolicy")
