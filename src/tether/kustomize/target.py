@@ -379,7 +379,10 @@ class KustTarget:
             for f in plugins.transformer_filters(config, loader, source=self.source):
                 steps.append((f, origin))
         for step, origin in steps:
-            step(acc.resmap)
+            try:
+                step(acc.resmap)
+            except errors.BuildError as exc:
+                raise _in_file(exc, self.source) from exc
             acc.resmap.invalidate()
             if origin is not None:
                 build_metadata.RecordTransformation(origin=origin)(acc.resmap)
@@ -412,6 +415,13 @@ class KustTarget:
             if found:
                 found[0].ref_var_names.append(var.name)
         acc.merge_vars(incoming)
+
+
+def _in_file(exc: errors.BuildError, source: str) -> errors.BuildError:
+    """The same error, naming the kustomization file when it does not already."""
+    if source in str(exc):
+        return exc
+    return type(exc)(f"{source}: {exc}", hint=exc.hint)
 
 
 def _var_matches(rid: ResId, ref: ResId, *, exact: bool) -> bool:
