@@ -31,6 +31,8 @@ Schemas (:class:`Schema`):
   Kustomization types); built-in Kubernetes types lose their merge keys.
   ``openapi: {version: v1.21.2}`` is the builtin; other versions are errors in kustomize.
 * ``schema.extended(document)`` - builtin (or any schema) plus extra definitions on top.
+* Only ``openapi`` changes merge keys: ``configurations`` and ``crds`` feed fieldSpecs
+  (name references, labels...) in kustomize, never the strategic-merge schema.
 * ``load_schema(document, source=...)`` is ``Schema.custom``; ``namespace_scopes(schema)``
   gives ``(apiVersion, kind) -> namespaced`` from the document's ``paths`` (a GET path with
   ``namespaces/{namespace}`` makes a type namespaced), for the namespace transformer.
