@@ -11,6 +11,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import typer
 
@@ -62,6 +63,18 @@ def _interval(text: str) -> str:
     if seconds <= 0:
         raise errors.ConfigError("--interval must be positive")
     return meta.format_duration(seconds)
+
+
+def _split_userinfo(url: str) -> tuple[str, str | None, str | None]:
+    """``https://u:p@h/r`` → (``https://h/r``, u, p): a password never stays in the URL,
+    which is committed to Git (gotk-sync.yaml) and stored in the GitRepository."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.password is None:
+        return url, None, None
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return clean, unquote(parts.username or "") or None, unquote(parts.password)
 
 
 def _read_key(path: Path | None) -> bytes | None:
@@ -121,6 +134,9 @@ def bootstrap_git(
     network_policy: bool = _NETPOL,
 ) -> None:
     """Bootstrap from any Git server (smart HTTP(S) or SSH)."""
+    url, url_user, url_password = _split_userinfo(url)
+    if url_password is not None and password is None:
+        username, password = url_user or username, url_password
     key = _read_key(private_key_file)
     creds = gitrepo.Credentials(
         username=username, password=None if with_bearer_token else password,

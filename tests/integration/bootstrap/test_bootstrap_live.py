@@ -276,3 +276,23 @@ async def test_bootstrap_git_with_a_bearer_token(
     assert {k: base64.b64decode(v).decode() for k, v in secret["data"].items()} == {
         "bearerToken": token}
     assert token not in result.out + result.err + controller.read_text()
+
+
+async def test_credentials_in_the_url_are_moved_out_of_it(
+        dev_cluster: cluster.ClusterStatus, kube: KubeClient, controller: Path,
+        boot_ns: str, tmp_path: Path) -> None:
+    token = f"tok-{uuid.uuid4().hex}"
+    repo = Repo.create(tmp_path / "srv", "fleet")
+    with GitHTTPServer(tmp_path / "srv", username="git", password=token) as server:
+        clean = server.url("fleet")
+        with_creds = clean.replace("http://", f"http://git:{token}@")
+        result = await cli(dev_cluster, "bootstrap", "git", f"--url={with_creds}",
+                           f"--path={PATH}", "--namespace", boot_ns, "--token-auth",
+                           "--silent")
+        assert result.rc == 0, result.err + controller.read_text()[-3000:]
+    assert token not in result.out + result.err
+    assert token not in _git_log(repo.bare)
+    repo_obj = await kube.get("source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system",
+                              boot_ns)
+    assert repo_obj["spec"]["url"] == clean
+    await _assert_token_only_in_secret(kube, boot_ns, token)

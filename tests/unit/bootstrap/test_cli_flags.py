@@ -29,6 +29,14 @@ def test_git_plan_follows_the_url_and_flags() -> None:
     assert (bearer.kind, bearer.password) == ("bearer", "t")
 
 
+def test_passwords_never_stay_in_the_url() -> None:
+    assert cli._split_userinfo("https://me:s%40cret@git.example:8443/r.git") == (
+        "https://git.example:8443/r.git", "me", "s@cret")
+    assert cli._split_userinfo("https://git.example/r.git") == (
+        "https://git.example/r.git", None, None)
+    assert cli._split_userinfo("ssh://git@h/r.git") == ("ssh://git@h/r.git", None, None)
+
+
 def test_interval_is_a_go_duration() -> None:
     assert cli._interval("1m") == "1m0s"
     assert cli._interval("90s") == "1m30s"
