@@ -72,3 +72,25 @@ async def test_unreachable_api_is_a_fetch_error() -> None:
     async with github.GitHubClient(token=TOKEN, base_url="http://127.0.0.1:9") as gh:
         with pytest.raises(errors.FetchError):
             await gh.user()
+
+
+async def test_personal_owner_must_be_the_token_user(api: FakeGitHub) -> None:
+    from tether.bootstrap import components, provider, report
+
+    opts = provider.GitHubOptions(owner="bob", repository="fleet", branch="main",
+                                  path="clusters/dev", install=components.InstallOptions(),
+                                  personal=True)
+    async with github.GitHubClient(token=TOKEN, base_url=api.url) as gh:
+        with pytest.raises(errors.ConfigError) as info:
+            await provider._repository(gh, opts, reporter=report.Recorder())
+    assert info.value.one_line() == (
+        "--personal: the token belongs to 'alice', not to owner 'bob'")
+    assert "POST /user/repos" not in api.requests
+
+
+def test_deploy_key_title_is_fluxs() -> None:
+    from tether.bootstrap import provider
+
+    assert provider.deploy_key_title(secret_name="flux-system", branch="main",
+                                     namespace="flux-system", path="clusters/my-cluster/") == (
+        "flux-system-main-flux-system-./clusters/my-cluster")
