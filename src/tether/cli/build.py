@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tether import errors
 from tether.cli import kinds, options, rendering, session
 from tether.cli.main import app
-from tether.cluster.client import KubeClient, Obj
 from tether.kustomize import yamlio
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient, Obj
 
 __all__ = ["build_objects"]
 

@@ -10,7 +10,7 @@ existing Secret with ``--secret-ref``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlparse
 
 import typer
@@ -19,7 +19,9 @@ from tether import errors
 from tether.api import meta
 from tether.cli import kinds, options, output, session, waiting
 from tether.cli.main import app
-from tether.cluster.client import KubeClient, Obj
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient, Obj
 
 __all__ = ["git_repository", "kustomization", "parse_source", "upsert"]
 

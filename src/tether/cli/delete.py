@@ -9,14 +9,16 @@ guessing. The API deletion is asynchronous: the controller's finalizer does the 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tether import errors
 from tether.cli import kinds, options, output, session
 from tether.cli.main import app
-from tether.cluster.client import KubeClient
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient
 
 __all__ = ["delete_object"]
 

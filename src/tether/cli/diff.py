@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import typer
 import yaml
@@ -24,8 +24,10 @@ from tether.cli import build, kinds, rendering, session
 from tether.cli.main import app
 from tether.cluster import ssa
 from tether.cluster.changeset import ObjectRef
-from tether.cluster.client import KubeClient, Obj
 from tether.cluster.inventory import Inventory
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient, Obj
 
 __all__ = ["DiffError", "changes", "comparable", "render_changes"]
 

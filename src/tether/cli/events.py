@@ -13,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tether import errors
 from tether.cli import kinds, options, output, session
 from tether.cli.main import app
-from tether.cluster.client import KubeClient, Obj
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient, Obj
 
 __all__ = ["HEADER", "human_duration", "last_seen", "rows"]
 

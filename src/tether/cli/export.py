@@ -8,14 +8,16 @@ labels, annotations and spec (:func:`tether.cli.output.clean_for_export`), print
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tether import errors
 from tether.cli import kinds, options, output, session
 from tether.cli.main import app
-from tether.cluster.client import KubeClient
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient
 
 __all__ = ["export_text"]
 

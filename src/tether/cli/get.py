@@ -11,14 +11,16 @@ like Flux, so an empty result is not an error for scripts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tether import errors
 from tether.cli import kinds, options, output, session
 from tether.cli.main import app
-from tether.cluster.client import KubeClient, Obj
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient, Obj
 
 __all__ = ["GetFlags", "render", "select", "source_of"]
 

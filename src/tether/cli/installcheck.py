@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from tether.cli import kinds
 from tether.cluster import health
-from tether.cluster.client import KubeClient
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient
 
 __all__ = ["CRD_NAMES", "Line", "controller_lines", "crd_lines", "run"]
 

@@ -9,14 +9,16 @@ copied it to ``status.lastHandledReconcileAt`` and decided Ready at the current 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tether import errors
 from tether.cli import kinds, options, output, session, waiting
 from tether.cli.main import app
-from tether.cluster.client import KubeClient, Obj
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient, Obj
 
 __all__ = ["reconcile_object", "source_of"]
 

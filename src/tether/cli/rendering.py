@@ -15,15 +15,17 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from tether import errors
 from tether.api.kustomize import Kustomization
 from tether.cli import kinds
-from tether.cluster.client import KubeClient, Obj
 from tether.controller import postbuild, render
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient, Obj
 
 __all__ = ["MASK", "load_kustomization_file", "mask_secrets", "render_local"]
 

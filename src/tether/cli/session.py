@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tether import errors
 from tether.cli import options
-from tether.cluster.client import KubeClient
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient
 
 __all__ = ["run"]
 

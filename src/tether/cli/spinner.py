@@ -4,17 +4,20 @@ Design: the spinner is pure decoration — it never carries information that the
 (``◎ waiting …`` / ``✔ …``) do not, so disabling it (pipes, CI, tests) changes nothing a
 script could parse. ``rich.live.Live`` redraws from a callback, so the elapsed seconds and
 the latest detail (e.g. the object's current Ready message) stay fresh without the caller
-driving the refresh.
+driving the refresh. rich is imported only when a spinner is actually drawn (start-up time).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console, RenderableType
-from rich.live import Live
-from rich.spinner import Spinner as RichSpinner
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.live import Live
+    from rich.spinner import Spinner as RichSpinner
 
 __all__ = ["Spinner"]
 
@@ -26,15 +29,17 @@ class Spinner:
         self.text = text
         self.detail = ""
         """Shown after the elapsed time; callers set it to what is still pending."""
-        self._console = console or Console(stderr=True)
+        self._console = console
         self._start = time.monotonic()
-        self._spinner = RichSpinner("dots")
+        self._spinner: RichSpinner | None = None
         self._live: Live | None = None
 
     @property
     def enabled(self) -> bool:
-        """True when stderr is an interactive terminal."""
-        return self._console.is_terminal
+        """True when stderr (or the given console) is an interactive terminal."""
+        if self._console is not None:
+            return self._console.is_terminal
+        return sys.stderr.isatty()
 
     def elapsed(self) -> float:
         """Seconds since the spinner was created."""
@@ -46,13 +51,20 @@ class Spinner:
         return f"{self.text} ({self.elapsed():.0f}s){detail}"
 
     def _render(self) -> RenderableType:
+        assert self._spinner is not None
         self._spinner.update(text=self.line())
         return self._spinner
 
     def __enter__(self) -> Spinner:
         self._start = time.monotonic()
         if self.enabled:
-            self._live = Live(get_renderable=self._render, console=self._console,
+            from rich.console import Console
+            from rich.live import Live
+            from rich.spinner import Spinner as RichSpinner
+
+            self._spinner = RichSpinner("dots")
+            self._live = Live(get_renderable=self._render,
+                              console=self._console or Console(stderr=True),
                               transient=True, refresh_per_second=8)
             self._live.start()
         return self

@@ -9,14 +9,16 @@ zero, like ``flux stats`` ignoring list errors, so the report never fails half-w
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tether import errors
 from tether.cli import kinds, options, output, session
 from tether.cli.main import app
-from tether.cluster.client import KubeClient
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient
 
 __all__ = ["HEADER", "format_size", "row"]
 

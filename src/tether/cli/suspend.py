@@ -8,14 +8,16 @@ objects, waits for each in turn and fails once at the end if any failed.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tether import errors
 from tether.cli import kinds, options, output, session, waiting
 from tether.cli.main import app
-from tether.cluster.client import KubeClient, Obj
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient, Obj
 
 __all__ = ["resume_objects", "suspend_objects", "targets"]
 

@@ -12,14 +12,16 @@ separated by ``---``, rendered by a pure function (:func:`render`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tether import errors
 from tether.cli import kinds, options, session
 from tether.cli.main import app
-from tether.cluster.client import KubeClient, Obj
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient, Obj
 
 __all__ = ["owner_of", "render", "resolve_kind"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,8 +20,10 @@ from tether import errors
 from tether.cli import kinds, options, output, session
 from tether.cli.main import app
 from tether.cluster.changeset import ObjectRef
-from tether.cluster.client import KubeClient
 from tether.cluster.inventory import Inventory
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient
 
 __all__ = ["Node", "build", "render_ascii", "to_data"]
 

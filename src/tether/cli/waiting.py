@@ -13,12 +13,14 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tether import errors
 from tether.cli import kinds, output
 from tether.cli.spinner import Spinner
-from tether.cluster.client import KubeClient, Obj
+
+if TYPE_CHECKING:
+    from tether.cluster.client import KubeClient, Obj
 
 __all__ = [
     "POLL_INTERVAL",
