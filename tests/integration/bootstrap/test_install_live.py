@@ -157,3 +157,19 @@ async def test_wait_ready_fails_at_once_when_stalled(kube: KubeClient, namespace
                                  kind="GitRepository", name="stalled", namespace=namespace,
                                  timeout=60, interval=0.2)
     assert info.value.one_line() == f"GitRepository {namespace}/stalled is stalled: bad url"
+
+
+async def test_uninstall_cli_dry_run(dev_cluster: cluster.ClusterStatus, kube: KubeClient,
+                                     fresh_ns: str) -> None:
+    await install.install(kube, components.InstallOptions(namespace=fresh_ns), timeout=120,
+                          reporter=report.Recorder())
+    result = _tether(dev_cluster, "uninstall", "--dry-run", "--namespace", fresh_ns)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "► deleting toolkit.fluxcd.io finalizers in all namespaces"
+    assert f"► deleting components in {fresh_ns} namespace" in lines
+    assert f"✔ NetworkPolicy/{fresh_ns}/allow-egress deleted (dry run)" in lines
+    assert f"✔ Namespace/{fresh_ns} deleted (dry run)" in lines
+    assert lines[-1] == "✔ uninstall finished (dry run)"
+    assert await kube.get_or_none("v1", "Namespace", fresh_ns) is not None
+    assert await kube.get_or_none("apps/v1", "Deployment", "tether-controller", fresh_ns)
