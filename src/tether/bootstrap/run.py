@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -87,6 +87,7 @@ async def run(kube: KubeClient, opts: BootstrapOptions, *, reporter: report.Repo
               workdir: Path | None = None) -> None:
     """Bootstrap the cluster from ``opts``; raise GitOpsError on the first failed phase."""
     opts.install.validate()
+    opts = await _pin_host_keys(opts)
     head: str | None = None
     for attempt in range(1, _PUSH_ATTEMPTS + 1):
         try:
@@ -100,6 +101,22 @@ async def run(kube: KubeClient, opts: BootstrapOptions, *, reporter: report.Repo
             reporter.warning(f'branch "{opts.branch}" moved during bootstrap; cloning again')
     revision = f"{opts.branch}@sha1:{head}" if head else None
     await _wait(kube, opts, reporter=reporter, revision=revision)
+
+
+def _is_ssh(url: str) -> bool:
+    return url.startswith("ssh://") or ("://" not in url and "@" in url)
+
+
+async def _pin_host_keys(opts: BootstrapOptions) -> BootstrapOptions:
+    """Scan SSH host keys once: the clone checks them strictly and the Secret pins them."""
+    if not _is_ssh(opts.repo_url) or opts.git_credentials.known_hosts:
+        return opts
+    known = await sourcesecret.scan_known_hosts(opts.repo_url)
+    creds = replace(opts.git_credentials, known_hosts=known)
+    secret = opts.secret
+    if secret.kind == "ssh" and not secret.known_hosts and opts.sync_url == opts.repo_url:
+        secret = replace(secret, known_hosts=known)
+    return replace(opts, git_credentials=creds, secret=secret)
 
 
 async def _reconcile_git(kube: KubeClient, opts: BootstrapOptions, *,
