@@ -128,6 +128,9 @@ async def _follow(kube: KubeClient, query: _Query, *, scope: str | None, rv: str
     """Print one row per new or updated matching Event until interrupted."""
     while True:
         async for kind, event in kube.watch("v1", "Event", namespace=scope, resource_version=rv):
+            if kind == "ERROR" and event.get("code") == 410:
+                _, rv = await kube.list("v1", "Event", namespace=scope)  # expired: from now
+                break
             if kind == "ERROR":
                 raise errors.ClusterError(f"watch Event: {event.get('message', event)}")
             rv = str((event.get("metadata") or {}).get("resourceVersion", rv))

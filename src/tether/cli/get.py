@@ -109,6 +109,9 @@ async def _watch(kube: KubeClient, kind: kinds.Kind, flags: GetFlags,
         async for event, obj in kube.watch(kind.api_version, kind.kind,
                                            namespace=_scope(flags, opts),
                                            resource_version=rv, label_selector=selector):
+            if event == "ERROR" and obj.get("code") == 410:
+                _, rv = await _list(kube, kind, flags, opts, name)  # expired: resume from now
+                break
             if event == "ERROR":
                 raise errors.ClusterError(f"watch {kind.kind}: {obj.get('message', obj)}")
             rv = str((obj.get("metadata") or {}).get("resourceVersion", rv))

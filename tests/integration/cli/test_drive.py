@@ -4,6 +4,7 @@ delete — output compared with Flux's shapes (headers, glyph lines) and exit co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 
 import pytest
@@ -211,3 +212,33 @@ async def test_dependency_not_ready_is_waited_for(cli: Cli, handshaker: Handshak
     assert r.err.splitlines()[-1] == (
         f"✗ timed out after 2s waiting for Kustomization {cli.namespace}/apps: "
         f"Ready=False (DependencyNotReady): dependency '{cli.namespace}/infra' is not ready")
+
+
+async def test_watch_resumes_after_an_expired_resource_version(
+        cli: Cli, kube: KubeClient, capsys: pytest.CaptureFixture[str]) -> None:
+    from tether.cli import get, options
+
+    r = await cli("create", "ks", "apps", "--source", "flux-system", "--export")
+    obj = yaml.safe_load(r.out)
+    obj["metadata"]["namespace"] = cli.namespace
+    await kube.create(obj)
+    opts = options.GlobalOptions(kubeconfig=cli.kubeconfig, context=None,
+                                 namespace=cli.namespace, timeout=5)
+    # resourceVersion "1" is long compacted: the server answers 410 Expired; _watch relists.
+    task = asyncio.create_task(get._watch(kube, kinds.KUSTOMIZATION, get.GetFlags(), opts,
+                                          None, "1"))
+    flips = iter(range(1000))
+
+    async def printed() -> bool:
+        await kube.patch(kinds.KUSTOMIZATION.api_version, "Kustomization", "apps",
+                         {"spec": {"suspend": next(flips) % 2 == 0}}, namespace=cli.namespace)
+        await asyncio.sleep(0.2)
+        return "apps" in capsys.readouterr().out
+
+    try:
+        await eventually(printed, timeout=20, what="a row after the relist")
+        assert not task.done()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
