@@ -296,3 +296,21 @@ async def test_credentials_in_the_url_are_moved_out_of_it(
                               boot_ns)
     assert repo_obj["spec"]["url"] == clean
     await _assert_token_only_in_secret(kube, boot_ns, token)
+
+
+async def test_bootstrap_git_anonymous_has_no_secret(
+        dev_cluster: cluster.ClusterStatus, kube: KubeClient, controller: Path,
+        boot_ns: str, tmp_path: Path) -> None:
+    Repo.create(tmp_path / "srv", "fleet")
+    with GitHTTPServer(tmp_path / "srv") as server:
+        url = server.url("fleet")
+        result = await cli(dev_cluster, "bootstrap", "git", f"--url={url}", "--branch=main",
+                           f"--path={PATH}", "--namespace", boot_ns, "--silent")
+        assert result.rc == 0, result.err + controller.read_text()[-3000:]
+    expected = _expected(url=url, ns=boot_ns, secret=[], first=True)
+    expected.remove(f'► determining if source secret "{boot_ns}/flux-system" exists')
+    assert result.lines() == expected
+    repo_obj = await kube.get("source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system",
+                              boot_ns)
+    assert "secretRef" not in repo_obj["spec"]
+    assert await kube.get_or_none("v1", "Secret", "flux-system", boot_ns) is None
