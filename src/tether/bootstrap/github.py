@@ -20,7 +20,9 @@ header; error messages are built from status codes and GitHub's ``message`` fiel
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,15 @@ from tether import errors
 from tether.bootstrap import gitrepo
 
 __all__ = ["DeployKey", "GitHubClient", "Repository", "api_base"]
+
+
+@contextlib.contextmanager
+def _parsing(what: str) -> Iterator[None]:
+    """A document without the fields GitHub documents is an error, not a traceback."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise errors.FetchError(f"GitHub {what}: unexpected answer (missing {exc})") from exc
 
 
 def api_base(hostname: str | None) -> str:
@@ -122,11 +133,15 @@ class GitHubClient:
                 if resp.status >= 400:
                     raise self._error(what, status=resp.status, text=text)
                 return await resp.json(content_type=None) if text else None
+        except aiohttp.ContentTypeError as exc:
+            raise errors.FetchError(f"{what}: the answer is not JSON") from exc
         except aiohttp.ClientError as exc:
             detail = gitrepo.mask(str(exc), [self._token])
             raise errors.FetchError(f"{what}: cannot reach {self.base_url}: {detail}") from exc
         except TimeoutError as exc:
             raise errors.FetchError(f"{what}: {self.base_url} did not answer in time") from exc
+        except ValueError as exc:  # malformed JSON body
+            raise errors.FetchError(f"{what}: the answer is not valid JSON") from exc
 
     def _error(self, what: str, *, status: int, text: str) -> errors.GitOpsError:
         message = text.strip()[:200]
@@ -146,12 +161,14 @@ class GitHubClient:
     async def user(self) -> str:
         """The login of the token's owner (``GET /user``)."""
         doc = await self._call("GET", "/user")
-        return str(doc["login"])
+        with _parsing("GET /user"):
+            return str(doc["login"])
 
     async def get_repository(self, owner: str, name: str) -> Repository | None:
         """``GET /repos/{owner}/{repo}``; None when it does not exist."""
         doc = await self._call("GET", f"/repos/{owner}/{name}", ok_404=True)
-        return Repository.from_api(doc) if doc else None
+        with _parsing(f"GET /repos/{owner}/{name}"):
+            return Repository.from_api(doc) if doc else None
 
     async def create_repository(self, *, owner: str, name: str, personal: bool,
                                 private: bool) -> Repository:
@@ -160,22 +177,26 @@ class GitHubClient:
                 "description": "Tether GitOps repository"}
         path = "/user/repos" if personal else f"/orgs/{owner}/repos"
         doc = await self._call("POST", path, body=body)
-        return Repository.from_api(doc)
+        with _parsing(f"POST {path}"):
+            return Repository.from_api(doc)
 
     async def deploy_keys(self, owner: str, name: str) -> list[DeployKey]:
         """``GET /repos/{owner}/{repo}/keys``."""
         docs = await self._call("GET", f"/repos/{owner}/{name}/keys") or []
-        return [DeployKey(id=int(d["id"]), title=str(d.get("title", "")), key=str(d["key"]),
-                          read_only=bool(d.get("read_only", True))) for d in docs]
+        with _parsing(f"GET /repos/{owner}/{name}/keys"):
+            return [DeployKey(id=int(d["id"]), title=str(d.get("title", "")),
+                              key=str(d["key"]), read_only=bool(d.get("read_only", True)))
+                    for d in docs]
 
     async def add_deploy_key(self, *, owner: str, name: str, title: str, key: str,
                              read_only: bool) -> DeployKey:
         """``POST /repos/{owner}/{repo}/keys``."""
         doc = await self._call("POST", f"/repos/{owner}/{name}/keys",
                                body={"title": title, "key": key, "read_only": read_only})
-        return DeployKey(id=int(doc["id"]), title=str(doc.get("title", title)),
-                         key=str(doc.get("key", key)),
-                         read_only=bool(doc.get("read_only", read_only)))
+        with _parsing(f"POST /repos/{owner}/{name}/keys"):
+            return DeployKey(id=int(doc["id"]), title=str(doc.get("title", title)),
+                             key=str(doc.get("key", key)),
+                             read_only=bool(doc.get("read_only", read_only)))
 
     async def delete_deploy_key(self, *, owner: str, name: str, key_id: int) -> None:
         """``DELETE /repos/{owner}/{repo}/keys/{id}``."""

@@ -94,3 +94,25 @@ def test_deploy_key_title_is_fluxs() -> None:
     assert provider.deploy_key_title(secret_name="flux-system", branch="main",
                                      namespace="flux-system", path="clusters/my-cluster/") == (
         "flux-system-main-flux-system-./clusters/my-cluster")
+
+
+async def test_malformed_answers_are_errors_not_tracebacks() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    async def garbage(request: web.Request) -> web.Response:
+        return web.Response(text="{not json", content_type="application/json")
+
+    async def empty(request: web.Request) -> web.Response:
+        return web.json_response({"unexpected": True})
+
+    app = web.Application()
+    app.router.add_get("/user", garbage)
+    app.router.add_get("/repos/o/r", empty)
+    async with TestServer(app, host="127.0.0.1") as server:
+        base = str(server.make_url("")).rstrip("/")
+        async with github.GitHubClient(token=TOKEN, base_url=base) as gh:
+            with pytest.raises(errors.FetchError, match="not valid JSON"):
+                await gh.user()
+            with pytest.raises(errors.FetchError, match="unexpected answer"):
+                await gh.get_repository("o", "r")
