@@ -33,6 +33,7 @@ __all__ = [
     "table",
     "truncate_hex",
     "waiting",
+    "warning",
 ]
 
 _HEX: Final = re.compile(r"[a-f0-9]{40,128}")
@@ -100,10 +101,22 @@ def render_records(records: list[dict[str, str]], fmt: str) -> str:
     return dump_yaml(records)
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper writing multi-line strings as literal blocks (``|-``), as Go's yaml does."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def dump_yaml(value: Any) -> str:
     """YAML as Go's sigs.k8s.io/yaml writes it: sorted keys, block style, no line wrap."""
-    return yaml.safe_dump(value, default_flow_style=False, sort_keys=True, width=1 << 30,
-                          allow_unicode=True)
+    return yaml.dump(value, Dumper=_Dumper, default_flow_style=False, sort_keys=True,
+                     width=1 << 30, allow_unicode=True)
 
 
 def dump_yaml_docs(objs: Iterable[Mapping[str, Any]]) -> str:
@@ -146,6 +159,11 @@ def waiting(text: str) -> None:
 def generate(text: str) -> None:
     """``✚ text`` on stderr."""
     typer.echo(f"✚ {text}", err=True)
+
+
+def warning(text: str) -> None:
+    """``⚠️ text`` on stderr."""
+    typer.echo(f"⚠️ {text}", err=True)
 
 
 def failure(text: str) -> None:

@@ -242,3 +242,20 @@ async def test_watch_resumes_after_an_expired_resource_version(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_create_with_basic_auth_writes_the_secret(cli: Cli, kube: KubeClient,
+                                                       handshaker: Handshaker) -> None:
+    r = await cli("create", "source", "git", "private", "--url", URL, "--branch", "main",
+                  "-u", "git", "-p", "s3cret")
+    assert r.rc == 0, r.err
+    assert r.err.splitlines()[:5] == [
+        "✚ generating GitRepository source",
+        "► applying secret with repository credentials", "✔ authentication configured",
+        "► applying GitRepository source", "✔ GitRepository source created"]
+    assert "s3cret" not in r.err + r.out
+    secret = await kube.get("v1", "Secret", "private", cli.namespace)
+    assert set(secret["data"]) == {"username", "password"}
+    repo = await kube.get(kinds.GIT_REPOSITORY.api_version, "GitRepository", "private",
+                          cli.namespace)
+    assert repo["spec"]["secretRef"] == {"name": "private"}

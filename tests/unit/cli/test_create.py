@@ -75,3 +75,27 @@ def test_kustomization_flag_errors(source: str, path: str) -> None:
 def test_bad_interval_is_a_config_error() -> None:
     with pytest.raises(errors.ConfigError, match="--interval"):
         create.kustomization("x", namespace="ns", source="a", interval="soon")
+
+
+def test_ref_name_ignore_paths_and_submodules() -> None:
+    obj = create.git_repository("x", namespace="ns", url="https://h/r",
+                                ref={"branch": "main", "name": "refs/pull/1/head"},
+                                ignore_paths=["/*", "!/deploy"], recurse_submodules=True)
+    assert obj["spec"]["ref"] == {"name": "refs/pull/1/head"}
+    assert obj["spec"]["ignore"] == "/*\n!/deploy"
+    assert obj["spec"]["recurseSubmodules"] is True
+    assert "ignore: |-\n    /*\n    !/deploy\n" in output.dump_yaml_docs([obj])
+
+
+def test_basic_auth_secret() -> None:
+    repo = create.git_repository("fleet", namespace="ns", url="https://h/r",
+                                 ref={"branch": "main"})
+    assert create.basic_auth_secret(repo, username="", password="") is None
+    secret = create.basic_auth_secret(repo, username="git", password="tok")
+    assert secret is not None
+    assert secret["metadata"] == {"name": "fleet", "namespace": "ns"}
+    assert secret["stringData"] == {"username": "git", "password": "tok"}
+    ssh = create.git_repository("fleet", namespace="ns", url="ssh://git@h/r",
+                                ref={"branch": "main"})
+    with pytest.raises(errors.ConfigError, match="SSH keys"):
+        create.basic_auth_secret(ssh, username="git", password="tok")
