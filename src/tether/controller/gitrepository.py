@@ -329,7 +329,9 @@ class GitRepositoryReconciler:
                                    message=message)
         log.warning("reconcile failed", key=f"{state.repo.namespace}/{state.repo.name}",
                     reason=err.reason, error=message, retry=err.retryable)
-        return runtime.Result(failed=err.retryable)
+        interval = max(MIN_INTERVAL, state.repo.spec.interval.seconds)
+        return runtime.Result(failed=err.retryable,
+                              requeue_after=interval if err.retryable else None)
 
     async def _write(self, state: _State) -> None:
         updated = await status.patch_status(self.kube, state.obj, state.status)

@@ -6,7 +6,9 @@ GitRepositories share one watch and one cache), the Prometheus registry, and the
 Each registered :class:`Controller` has its own :class:`~tether.controller.queue.WorkQueue`
 and ``concurrent`` workers; a worker takes a key (never one another worker holds), calls
 ``reconcile(key)`` and acts on the :class:`Result`: success → ``forget`` the backoff and
-requeue after ``requeue_after`` (± jitter); ``failed`` → exponential backoff (750ms → 15m);
+requeue after ``requeue_after`` (± jitter); ``failed`` → exponential backoff (750ms → 15m,
+capped by ``requeue_after`` when given, so a long outage never delays recovery by more
+than the object's interval);
 an unexpected exception counts as a failure too (logged, never fatal).
 
 How a reconciler joins the process (the Kustomization controller does exactly this)::
@@ -71,9 +73,10 @@ class Result:
     """What a reconcile asks for next."""
 
     requeue_after: float | None = None
-    """Reconcile again after this many seconds (jittered by the runtime); None: on events."""
+    """Reconcile again after this many seconds (jittered by the runtime); None: on events.
+    With ``failed``, it caps the backoff (an object is retried at least every interval)."""
     failed: bool = False
-    """Retry with exponential backoff instead (``requeue_after`` is ignored)."""
+    """Retry with exponential backoff (750ms doubling to 15m, capped by ``requeue_after``)."""
 
 
 def jitter(seconds: float, *, fraction: float = 0.05, rng: random.Random | None = None) -> float:
@@ -180,7 +183,10 @@ class Controller:
             log.exception("reconcile crashed", controller=self.name, key=key, worker=worker)
             result = Result(failed=True)
         if result.failed:
-            self.queue.add_after(key, self.queue.backoff(key))
+            delay = self.queue.backoff(key)
+            if result.requeue_after is not None:
+                delay = min(delay, jitter(result.requeue_after))
+            self.queue.add_after(key, delay)
         else:
             self.queue.forget(key)
             if result.requeue_after is not None:

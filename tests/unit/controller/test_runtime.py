@@ -47,7 +47,8 @@ def test_jitter_bounds() -> None:
 async def test_workers_retry_failures_with_backoff_and_requeue_successes() -> None:
     manager = runtime.Manager(kube=None, namespace="n")  # type: ignore[arg-type]
     calls: list[str] = []
-    outcomes = {"bad": runtime.Result(failed=True), "good": runtime.Result(requeue_after=60)}
+    outcomes = {"bad": runtime.Result(failed=True), "good": runtime.Result(requeue_after=60),
+                "capped": runtime.Result(failed=True, requeue_after=0.001)}
 
     async def reconcile(key: str) -> runtime.Result:
         calls.append(key)
@@ -59,7 +60,7 @@ async def test_workers_retry_failures_with_backoff_and_requeue_successes() -> No
                                     concurrent=2)
     controller.queue.base_delay = 0.01
     workers = [asyncio.create_task(controller._work(i)) for i in range(2)]
-    for key in ("bad", "good", "boom"):
+    for key in ("bad", "good", "boom", "capped"):
         controller.enqueue(key)
 
     async def retried() -> bool:
@@ -70,6 +71,7 @@ async def test_workers_retry_failures_with_backoff_and_requeue_successes() -> No
     assert calls.count("good") == 1
     assert calls.count("bad") >= 3 and calls.count("boom") >= 3  # retried with backoff
     assert controller.queue.failures("bad") >= 3
+    assert calls.count("capped") > calls.count("bad")  # the cap beats the doubling backoff
     sample = manager.metrics.registry.get_sample_value(
         "tether_reconcile_total", {"kind": "T", "result": "success"})
     assert sample == 1.0
