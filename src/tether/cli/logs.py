@@ -5,8 +5,9 @@ Design: the controller logs JSON lines (structlog); this command reads them from
 ``<ts> <level> <Kind>/<name>.<namespace> - <msg> <error>``. Parsing is tolerant of both
 key conventions (structlog's ``timestamp``/``event``/``key="ns/name"`` and Flux's
 ``ts``/``msg``/``name``/``namespace``), non-JSON lines are skipped, and, as ``flux logs``
-does, lines about objects outside ``-n`` are hidden unless ``-A``. Reading pod logs of an
-in-cluster controller is not supported yet (the cluster client has no text endpoint).
+does, lines about objects outside ``-n`` are hidden unless ``-A``. Without ``--log-file`` the
+controller log of ``tether demo up`` is read. Reading pod logs of an in-cluster controller is
+not supported yet (the cluster client has no text endpoint).
 """
 
 from __future__ import annotations
@@ -114,6 +115,18 @@ def _follow(path: Path, chosen: Filter) -> None:
                 typer.echo(format_entry(entry))
 
 
+def _demo_log() -> Path:
+    """The controller log of ``tether demo up``, the one local controller we know of."""
+    from tether.demo import run  # only when no --log-file is given (start-up time)
+
+    path = run.DemoLayout(run.default_root()).root / "logs" / "controller.log"
+    if not path.is_file():
+        raise errors.ConfigError("no controller log to read",
+                                 hint="pass --log-file (or set TETHER_LOG_FILE) to the file "
+                                 "`tether controller run` logs to")
+    return path
+
+
 def _kind_name(kind: str) -> str:
     if not kind:
         return ""
@@ -140,11 +153,7 @@ def logs(
     tail: Annotated[int, typer.Option("--tail", help="Only the last N matching lines.")] = -1,
 ) -> None:
     """Display formatted logs of the Tether controller."""
-    if not log_file:
-        raise errors.ConfigError("no controller log to read",
-                                 hint="pass --log-file (or set TETHER_LOG_FILE) to the file "
-                                 "`tether controller run` logs to")
-    path = Path(os.path.expanduser(log_file))
+    path = Path(os.path.expanduser(log_file)) if log_file else _demo_log()
     if not path.is_file():
         raise errors.ConfigError(f"log file {path} does not exist")
     chosen = Filter(namespace=None if all_namespaces else options.current().namespace,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tether.cli import logs, main
@@ -54,3 +55,19 @@ def test_command_reads_the_log_file(tmp_path: Path) -> None:
     assert result.output.splitlines()[0].startswith("2026-01-01T00:00:01Z error Kustomization")
     result = runner.invoke(main.app, ["logs", "--log-file", str(tmp_path / "nope")])
     assert result.exit_code != 0
+
+
+def test_without_log_file_reads_the_demo_controller_log(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("TETHER_LOG_FILE", raising=False)
+    main._register()
+    runner = CliRunner()
+    result = runner.invoke(main.app, ["logs"])
+    assert result.exit_code != 0
+    log = tmp_path / ".local" / "state" / "tether" / "demo" / "logs" / "controller.log"
+    log.parent.mkdir(parents=True)
+    log.write_text(json.dumps(STRUCTLOG) + "\n")
+    result = runner.invoke(main.app, ["logs"])
+    assert result.exit_code == 0, result.output
+    assert "GitRepository/podinfo.flux-system" in result.output
