@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from tether import errors
 from tether.api import source as api
-from tether.source import semver
+from tether.source import auth, semver
 
 __all__ = ["Checkout", "Resolved", "checkout", "format_revision", "resolve", "run_git",
            "sha_of_revision"]
@@ -96,10 +96,9 @@ async def run_git(
 ) -> str:
     """Run ``git <args>``; return stdout (+ stderr when asked). FetchError/AuthError else.
 
-    Error messages carry the last lines of stderr, redacted of ``secrets`` and URL userinfo.
+    Error messages carry the last lines of stderr; the whole message is redacted of
+    ``secrets`` and URL userinfo.
     """
-    from tether.source import auth  # local: keeps this module's import surface small
-
     proc = await asyncio.create_subprocess_exec(
         "git", *args, cwd=cwd, env=dict(env), stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -110,7 +109,8 @@ async def run_git(
     except TimeoutError:
         _kill(proc)
         await proc.wait()
-        raise errors.FetchError(f"{what}: timed out after {timeout:g}s") from None
+        raise errors.FetchError(
+            auth.redact(f"{what}: timed out after {timeout:g}s", list(secrets))) from None
     except asyncio.CancelledError:
         _kill(proc)
         raise
@@ -123,7 +123,8 @@ async def run_git(
             detail = ("host key verification failed: the server's key does not match "
                       "'known_hosts'")
         cls = errors.AuthError if any(m in lower for m in _AUTH_MARKERS) else errors.FetchError
-        raise cls(f"{what}: {detail or f'git exited with {proc.returncode}'}")
+        message = f"{what}: {detail or f'git exited with {proc.returncode}'}"
+        raise cls(auth.redact(message, list(secrets)))
     return (out + err if include_stderr else out).decode("utf-8", "replace")
 
 
@@ -148,7 +149,8 @@ def _peeled(refs: Mapping[str, str], name: str) -> str | None:
 def _require(refs: Mapping[str, str], name: str, url: str) -> str:
     sha = _peeled(refs, name)
     if sha is None:
-        raise errors.FetchError(f"unable to clone '{url}': couldn't find remote ref {name!r}")
+        raise errors.FetchError(auth.redact(
+            f"unable to clone '{url}': couldn't find remote ref {name!r}", []))
     return sha
 
 
@@ -183,7 +185,8 @@ async def resolve(
         tags = {n.removeprefix("refs/tags/").removesuffix("^{}") for n in refs}
         tag = semver.highest(constraint, tags)
         if tag is None:
-            raise errors.FetchError(f"no tag of '{url}' matches semver range {ref.semver!r}")
+            raise errors.FetchError(auth.redact(
+                f"no tag of '{url}' matches semver range {ref.semver!r}", []))
         return Resolved(f"refs/tags/{tag}", tag, _require(refs, f"refs/tags/{tag}", url))
     if ref.tag:
         name = f"refs/tags/{ref.tag}"
@@ -251,6 +254,6 @@ async def _ensure_ancestor(
     try:
         await git("merge-base", "--is-ancestor", commit, "FETCH_HEAD", what="merge-base")
     except errors.FetchError:
-        raise errors.FetchError(
-            f"unable to clone '{url}': commit '{commit}' is not in branch {branch!r}"
+        raise errors.FetchError(auth.redact(
+            f"unable to clone '{url}': commit '{commit}' is not in branch {branch!r}", [])
         ) from None

@@ -117,6 +117,7 @@ def _add_many(tar: tarfile.TarFile, count: int) -> None:
     (lambda t: _add_twice(t, "a"), "duplicate"),
 ])
 def test_unsafe_archives_are_rejected(tmp_path: Path, build: object, match: str) -> None:
+    """CVE-2007-4559 (tar slip): ``..``/absolute names, links and devices never extract."""
     data, digest = _evil(build)
     with pytest.raises(errors.ArtifactError, match=match):
         artifact.unpack(data, tmp_path / "out", expected_digest=digest)
@@ -124,6 +125,7 @@ def test_unsafe_archives_are_rejected(tmp_path: Path, build: object, match: str)
 
 
 def test_size_and_count_caps(tmp_path: Path) -> None:
+    """CVE-2023-40584 (unbounded extraction): size and entry-count caps."""
     data, digest = _evil(lambda t: _add_file(t, "big", b"0" * 10_000))
     with pytest.raises(errors.ArtifactError, match="size limit"):
         artifact.unpack(data, tmp_path / "o1", expected_digest=digest, max_bytes=9_999)
