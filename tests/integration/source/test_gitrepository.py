@@ -426,3 +426,27 @@ async def test_artifacts_of_objects_deleted_while_down_are_swept(
     finally:
         stop.set()
         await task
+
+
+async def test_a_corrupted_artifact_is_never_used_and_is_rebuilt_identically(
+    kube: client.KubeClient, namespace: str, controller: daemon.Daemon, repo: Repo,
+    tmp_path: Path,
+) -> None:
+    with GitHTTPServer(tmp_path / "srv") as server:
+        await kube.create(_gitrepo("app", namespace, server.url("app"), interval="1h"))
+        obj = await _until(kube, namespace, "app", "Ready",
+                           lambda o: _cond(o, "Ready").get("status") == "True")
+        art = obj["status"]["artifact"]
+        assert controller.storage is not None
+        path = controller.storage.resolve(art["path"])
+        path.write_bytes(b"tampered")
+        await kube.patch(source.API_VERSION, source.KIND, "app", {
+            "metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "now"}}},
+            namespace=namespace)
+        obj = await _until(kube, namespace, "app", "rebuilt after tampering",
+                           lambda o: o["status"].get("lastHandledReconcileAt") == "now"
+                           and _cond(o, "Ready").get("status") == "True")
+        # Same tree, same bytes: the rebuilt artifact has the same digest and path.
+        assert obj["status"]["artifact"]["digest"] == art["digest"]
+        body = await _download(obj["status"]["artifact"]["url"])
+        assert "sha256:" + hashlib.sha256(body).hexdigest() == art["digest"]
