@@ -381,6 +381,12 @@ async def test_include_copies_another_artifact_and_follows_it(
                            rebuilt, timeout=20)
         names = _names(await _download(obj["status"]["artifact"]["url"]))
         assert "vendor/lib/more.yaml" in names
+        await kube.create(_gitrepo("orphan", namespace, server.url("app"),
+                                   include=[{"repository": {"name": "absent"}}]))
+        obj = await _until(kube, namespace, "orphan", "include unavailable",
+                           lambda o: _cond(o, "IncludeUnavailable").get("status") == "True")
+        assert _cond(obj, "Ready")["status"] == "False"
+        assert "'absent'" in _cond(obj, "Ready")["message"]
 
 
 async def test_proxy_secret(
