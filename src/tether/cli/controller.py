@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -105,20 +106,19 @@ def run(
     log_encoding: str = typer.Option("json", "--log-encoding", help="json or console."),
     leader_election: bool = typer.Option(
         False, "--enable-leader-election",
-        help="Accepted for Flux compatibility; Tether has no leader election yet, so run "
-             "exactly one replica."),
+        help="Reconcile only while holding a Lease (run several replicas safely)."),
 ) -> None:
     """Run the GitRepository controller and the artifact server until SIGTERM/SIGINT."""
     opts = options.current()
     configure_logging(log_level, encoding=log_encoding)
-    if leader_election:
-        structlog.get_logger("tether.cli").warning(
-            "leader election is not implemented; this process acts as the only replica")
+    # In a pod, the Lease lives in the controller's own namespace (downward API), as Flux's.
+    lease_namespace = os.environ.get("RUNTIME_NAMESPACE") or opts.namespace
     settings = daemon.Settings(
         storage_path=Path(storage_path), storage_addr=storage_addr,
         storage_adv_addr=storage_adv_addr,
         health_addr=health_addr, metrics_addr=metrics_addr, concurrent=concurrent,
         namespace=None if watch_all_namespaces else opts.namespace,
+        leader_election=leader_election, leader_election_namespace=lease_namespace,
     )
     kube = opts.connect()
     asyncio.run(_serve(settings, kube))

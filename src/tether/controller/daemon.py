@@ -6,21 +6,26 @@ artifact storage and the three HTTP listeners (artifacts, probes, metrics) from 
 reconcilers (the Kustomization controller) join through ``setups``: callables run at
 startup with the :class:`Daemon`, before the manager starts, e.g.
 ``Daemon(kube, settings, setups=[kustomization.setup_daemon])``. Shutdown stops handing out
-work, lets running reconciles finish within ``grace`` seconds, then closes listeners.
+work, lets running reconciles finish within ``grace`` seconds, releases the leader Lease,
+then closes listeners. With ``leader_election`` the listeners (probes, artifacts) start at
+once but reconcilers only after the Lease is won (:mod:`tether.controller.leader`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import secrets
+import socket
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 
+from tether import errors
 from tether.api import source
 from tether.cluster import client
-from tether.controller import events, gitrepository, runtime
+from tether.controller import events, gitrepository, leader, runtime
 from tether.server import app as server_app
 from tether.source import storage as storage_mod
 
@@ -43,6 +48,13 @@ class Settings:
     """Watch only this namespace; None watches all namespaces."""
     grace: float = 30.0
     sync_timeout: float = 60.0
+    leader_election: bool = False
+    """Reconcile only while holding the Lease ``leader_election_id``."""
+    leader_election_namespace: str = "flux-system"
+    leader_election_id: str = "tether-controller-leader-election"
+    lease_duration: float = 15.0
+    renew_deadline: float = 10.0
+    retry_period: float = 2.0
 
 
 class Daemon:
@@ -57,6 +69,14 @@ class Daemon:
         self.storage: storage_mod.Storage | None = None
         self.listeners: dict[str, server_app.Listener] = {}
         self.gitrepositories: runtime.Controller | None = None
+        self.elector: leader.LeaderElector | None = None
+        if settings.leader_election:
+            self.elector = leader.LeaderElector(
+                kube, namespace=settings.leader_election_namespace,
+                name=settings.leader_election_id,
+                identity=f"{socket.gethostname()}_{secrets.token_hex(4)}",
+                lease_duration=settings.lease_duration, renew_deadline=settings.renew_deadline,
+                retry_period=settings.retry_period)
 
     async def startup(self) -> None:
         """Open listeners, build the reconcilers, start informers and workers."""
@@ -79,13 +99,22 @@ class Daemon:
                                                    concurrent=s.concurrent)
         for setup in self.setups:
             setup(self)
-        await self.manager.start()
         log.info("controller started", storage=str(s.storage_path), advertised=advertised,
                  namespace=s.namespace or "*", concurrent=s.concurrent,
+                 leader_election=s.leader_election,
                  **{f"{k}_port": v.port for k, v in self.listeners.items()})
+        if self.elector is None:
+            await self.manager.start()
 
     async def main_loop(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set."""
+        """(Become leader, then) reconcile until ``stop`` is set.
+
+        Raises ``ClusterError`` when leadership is lost: the process must stop reconciling.
+        """
+        if self.elector is not None:
+            if not await _first(self.elector.acquire(), stop.wait()):
+                return  # asked to stop before becoming leader
+            await self.manager.start()
         if await self.manager.wait_synced(self.settings.sync_timeout):
             assert self.storage is not None
             swept = gitrepository.sweep_storage(
@@ -95,12 +124,20 @@ class Daemon:
         else:
             log.warning("informers not synced yet; continuing",
                         timeout=self.settings.sync_timeout)
-        await stop.wait()
+        if self.elector is None:
+            await stop.wait()
+        elif not await _first(stop.wait(), self.elector.hold()):
+            raise errors.ClusterError(
+                f"lost the leader election lease "
+                f"{self.settings.leader_election_namespace}/{self.settings.leader_election_id}",
+                hint="another replica took over or the API server is unreachable")
 
     async def shutdown(self) -> None:
         """Drain workers (bounded by ``grace``), then close listeners."""
         log.info("shutting down", grace=self.settings.grace)
         await self.manager.stop(grace=self.settings.grace)
+        if self.elector is not None:
+            await self.elector.release()
         for listener in self.listeners.values():
             await listener.close()
         self.listeners.clear()
@@ -113,3 +150,17 @@ class Daemon:
             await self.main_loop(stop)
         finally:
             await self.shutdown()
+
+
+async def _first(primary: Awaitable[object], other: Awaitable[object]) -> bool:
+    """Run both; True when ``primary`` finished first (the other is cancelled)."""
+    a = asyncio.ensure_future(primary)
+    b = asyncio.ensure_future(other)
+    done, pending = await asyncio.wait({a, b}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    if a in done:
+        a.result()
+        return True
+    return False
