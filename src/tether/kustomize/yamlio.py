@@ -465,8 +465,90 @@ def _format_float(value: float) -> str:
     return repr(value)
 
 
-def _scalar(value: Any) -> ev.ScalarEvent:
+_V2_UNREADABLE = re.compile("[\x7f-\x84\x86-\x9f\ufffe\uffff]")
+"""Characters Go's JSON leaves raw but yaml.v2 refuses to read back (kustomize then fails)."""
+
+
+def _fold_nel(text: str) -> str:
+    """What yaml.v2 reads back from Go's JSON for a string holding NEL (U+0085).
+
+    Go's JSON leaves NEL raw inside a double-quoted string, and a YAML reader folds line
+    breaks there: blanks around it vanish, one break becomes a space, each further break a
+    newline.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i
+        while j < n and text[j] not in " \x85":
+            j += 1
+        out.append(text[i:j])
+        i = j
+        spaces, broke, extra = 0, False, 0
+        while i < n and text[i] in " \x85":
+            if text[i] == "\x85":
+                extra += 1 if broke else 0
+                broke, spaces = True, 0
+            elif not broke:
+                spaces += 1
+            i += 1
+        out.append(("\n" * extra or " ") if broke else " " * spaces)
+    return "".join(out)
+
+
+_GO_ESCAPES = {
+    0x00: "0",
+    0x07: "a",
+    0x08: "b",
+    0x09: "t",
+    0x0A: "n",
+    0x0B: "v",
+    0x0C: "f",
+    0x0D: "r",
+    0x1B: "e",
+    0x22: '"',
+    0x5C: "\\",
+    0x85: "N",
+    0xA0: "_",
+    0x2028: "L",
+    0x2029: "P",
+}
+
+
+def _go_escape_all(text: str) -> str:
+    """yaml.v2's double-quoted form of a string that starts with a BOM: its BOM test looks
+    at the first character only, so *every* character of such a string gets escaped."""
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        short = _GO_ESCAPES.get(code)
+        if short is not None:
+            out.append("\\" + short)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02X}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(f"\\U{code:08X}")
+    out.append('"')
+    return "".join(out)
+
+
+_BOM_TOKEN = "TETHERBOMPLACEHOLDER{:06d}Z"
+
+
+def _scalar(value: Any, boms: list[str] | None = None) -> ev.ScalarEvent:
     if isinstance(value, str):
+        if "\x85" in value:
+            value = _fold_nel(value)
+        if _V2_UNREADABLE.search(value):
+            raise errors.BuildError(f"yaml: control characters are not allowed (in {value[:40]!r})")
+        if value.startswith("\ufeff") and boms is not None:
+            # Written by hand after emission (see _go_escape_all).
+            boms.append(value)
+            return ev.ScalarEvent(
+                None, None, (True, True), _BOM_TOKEN.format(len(boms) - 1), style='"'
+            )
         if "\n" in value:
             style: str | None = "|"
         elif _v2_needs_quotes(value):
@@ -489,7 +571,7 @@ def _scalar(value: Any) -> ev.ScalarEvent:
     return ev.ScalarEvent(None, None, (True, True), text, style=None)
 
 
-def _events(value: Any, out: list[ev.Event]) -> None:
+def _events(value: Any, out: list[ev.Event], boms: list[str]) -> None:
     if isinstance(value, dict):
         if not value:
             out.append(ev.MappingStartEvent(None, None, True, flow_style=True))
@@ -497,16 +579,16 @@ def _events(value: Any, out: list[ev.Event]) -> None:
             return
         out.append(ev.MappingStartEvent(None, None, True, flow_style=False))
         for key in sorted_keys([str(k) for k in value]):
-            out.append(_scalar(key))
-            _events(value[key], out)
+            out.append(_scalar(key, boms))
+            _events(value[key], out, boms)
         out.append(ev.MappingEndEvent())
     elif isinstance(value, list):
         out.append(ev.SequenceStartEvent(None, None, True, flow_style=not value))
         for item in value:
-            _events(item, out)
+            _events(item, out, boms)
         out.append(ev.SequenceEndEvent())
     else:
-        out.append(_scalar(value))
+        out.append(_scalar(value, boms))
 
 
 _ODD_BREAKS = re.compile("[\r\x85\u2028\u2029]")
@@ -516,7 +598,8 @@ _QUOTE_AFTER_BREAK = re.compile("([\r\x85\u2028\u2029]) +'(?=\n)")
 def dump(value: Any) -> str:
     """One object as kustomize prints it (no ``---``, ends with a newline)."""
     out: list[ev.Event] = [ev.StreamStartEvent(), ev.DocumentStartEvent(explicit=False)]
-    _events(value, out)
+    boms: list[str] = []
+    _events(value, out, boms)
     out += [ev.DocumentEndEvent(explicit=False), ev.StreamEndEvent()]
     text = str(yaml.emit(out, Dumper=yaml.CDumper, allow_unicode=True))
     # libyaml ends a document with "..." after a keep-chomped ("|+") block scalar; Go's
@@ -527,6 +610,8 @@ def dump(value: Any) -> str:
         # A single-quoted scalar that ends with a line break: libyaml indents the closing
         # quote, Go's emitter does not.
         text = _QUOTE_AFTER_BREAK.sub("\\1'", text)
+    for index, original in enumerate(boms):
+        text = text.replace(f'"{_BOM_TOKEN.format(index)}"', _go_escape_all(original), 1)
     return text
 
 

@@ -98,3 +98,12 @@ def test_dump_all_joins_documents() -> None:
 def test_infinity_cannot_be_written() -> None:
     with pytest.raises(errors.BuildError):
         yamlio.dump({"a": float("inf")})
+
+
+def test_go_emitter_quirks() -> None:
+    # NEL is folded by yaml.v2 reading Go's JSON; a leading BOM escapes the whole string;
+    # characters yaml.v2 cannot read back make kustomize fail.
+    assert yamlio.dump({"a": "x\x85y"}) == "a: x y\n"
+    assert yamlio.dump({"a": "\ufeffab c"}) == 'a: "\\uFEFF\\x61\\x62\\x20\\x63"\n'
+    with pytest.raises(errors.BuildError, match="control characters"):
+        yamlio.dump({"a": "\x7f"})
