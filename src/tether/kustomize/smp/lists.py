@@ -40,19 +40,19 @@ _GONE = object()
 """Tombstone for an element removed from the indexed result list."""
 
 
-def merge_associative(walker: Walker, dest: list[Any], origin: Any, node: Node) -> Any:
+def merge_associative(walker: Walker, dest: list[Any], origin: Any, *, node: Node) -> Any:
     """Merge the patch list ``origin`` into ``dest`` (already chosen by VisitList)."""
     patch = origin if isinstance(origin, list) else None
     keys = merge_keys_of(node)
-    values = _element_values(dest, patch, keys) if keys else []
+    values = _element_values(dest, patch, keys=keys) if keys else []
     if not values and not keys:
         keys = [""]
         values = _primitive_values(dest, patch)
     if not values:
         return dest
     element_node = walker.schema.elements(node)
-    if _indexable(dest, patch, keys):
-        return _merge_indexed(walker, dest, patch, keys, element_node)
+    if _indexable(dest, patch, keys=keys):
+        return _merge_indexed(walker, dest, patch=patch, keys=keys, node=element_node)
     return _merge_literal(walker, values, keys=keys, dest=dest, patch=patch, node=element_node)
 
 
@@ -66,7 +66,9 @@ def _key_text(element: Any, key: str) -> str:
     return text_of(value)
 
 
-def _element_values(dest: list[Any], patch: list[Any] | None, keys: list[str]) -> list[list[str]]:
+def _element_values(
+    dest: list[Any], patch: list[Any] | None, *, keys: list[str]
+) -> list[list[str]]:
     """Distinct key tuples, patch elements first (prepend order)."""
     seen: set[tuple[str, ...]] = set()
     out: list[list[str]] = []
@@ -98,7 +100,7 @@ def _primitive_values(dest: list[Any], patch: list[Any] | None) -> list[list[str
 # ---------------------------------------------------------------------- indexed path
 
 
-def _indexable(dest: list[Any], patch: list[Any] | None, keys: list[str]) -> bool:
+def _indexable(dest: list[Any], patch: list[Any] | None, *, keys: list[str]) -> bool:
     primitive = keys == [""]
     for source in (dest, patch or ()):
         for element in source:
@@ -118,6 +120,7 @@ def _indexable(dest: list[Any], patch: list[Any] | None, keys: list[str]) -> boo
 def _merge_indexed(
     walker: Walker,
     dest: list[Any],
+    *,
     patch: list[Any] | None,
     keys: list[str],
     node: Node | None,
@@ -143,14 +146,14 @@ def _merge_indexed(
     where: dict[tuple[str, ...], int] = {}
     deleted: set[tuple[str, ...]] = set()
     for key in order:
-        value = walker.walk(first_dest.get(key, MISSING), first_patch.get(key, MISSING), node)
+        value = walker.walk(first_dest.get(key, MISSING), first_patch.get(key, MISSING), node=node)
         if is_empty_map(value):
             deleted.add(key)
             continue
         if not primitive and isinstance(value, dict):
             for name, text in zip(keys, key, strict=True):
                 value.setdefault(name, text)
-        _put(items, where, key, value)
+        _put(items, where, key=key, value=value)
 
     several = len(keys) > 1
     for element in dest:
@@ -162,12 +165,12 @@ def _merge_indexed(
             position = where.pop(key, None)
             if position is not None:
                 items[position] = _GONE
-        _put(items, where, key, element)
+        _put(items, where, key=key, value=element)
     return [e for e in items if e is not _GONE]
 
 
 def _put(
-    items: list[Any], where: dict[tuple[str, ...], int], key: tuple[str, ...], value: Any
+    items: list[Any], where: dict[tuple[str, ...], int], *, key: tuple[str, ...], value: Any
 ) -> None:
     position = where.get(key)
     if position is None:
@@ -196,26 +199,28 @@ def _merge_literal(
     present = {keys[i] for values in values_list for i, v in enumerate(values) if v != ""}
     valid_keys: list[str] = []
     for values in values_list:
-        valid_keys, valid_values = _validate(present, values, keys)
+        valid_keys, valid_values = _validate(present, values, keys=keys)
         own = {k for k, v in zip(valid_keys, valid_values, strict=True) if v != ""}
-        match_keys, match_values = _validate(own, valid_values, valid_keys)
-        found_dest = element_list(dest, match_keys, match_values)
+        match_keys, match_values = _validate(own, valid_values, keys=valid_keys)
+        found_dest = element_list(dest, keys=match_keys, values=match_values)
         found_patch = (
-            element_list(patch, match_keys, match_values) if patch is not None else MISSING
+            element_list(patch, keys=match_keys, values=match_values)
+            if patch is not None
+            else MISSING
         )
-        value = walker.walk(found_dest, found_patch, node)
+        value = walker.walk(found_dest, found_patch, node=node)
         if is_empty_map(value):
-            element_setter(dest, None, valid_keys, valid_values)
+            element_setter(dest, None, keys=valid_keys, values=valid_values)
             continue
         for name, text in zip(valid_keys, valid_values, strict=True):
-            _ensure_key(value, name, text)
-        element_setter(items, value, valid_keys, valid_values)
+            _ensure_key(value, name, text=text)
+        element_setter(items, value, keys=valid_keys, values=valid_values)
     if not valid_keys:
         return dest
-    return _append_list(items, dest, valid_keys)
+    return _append_list(items, dest, keys=valid_keys)
 
 
-def _ensure_key(value: Any, name: str, text: str) -> None:
+def _ensure_key(value: Any, name: str, *, text: str) -> None:
     """Put back a merge key the merged element lost (kyaml sets it as a string)."""
     if isinstance(value, dict):
         if name not in value and text != "":
@@ -225,7 +230,9 @@ def _ensure_key(value: Any, name: str, text: str) -> None:
         raise SmpError(f"strategic merge: list element is not a map; cannot set key '{name}'")
 
 
-def _validate(present: set[str], values: list[str], keys: list[str]) -> tuple[list[str], list[str]]:
+def _validate(
+    present: set[str], values: list[str], *, keys: list[str]
+) -> tuple[list[str], list[str]]:
     """kyaml ``validateKeys``: keep the keys some element has a value for."""
     if not present:
         return keys, values
@@ -265,11 +272,11 @@ def _match(first: list[str], second: list[str]) -> list[str] | None:
     return out if common else None
 
 
-def _append_list(dst: list[Any], src: list[Any], keys: list[str]) -> list[Any]:
+def _append_list(dst: list[Any], src: list[Any], *, keys: list[str]) -> list[Any]:
     """kyaml ``appendListNode``: add each resource element to the patch-first list."""
     for element in list(src):
         if keys[0] == "":
-            element_setter(dst, element, [""], [raw_text(element)])
+            element_setter(dst, element, keys=[""], values=[raw_text(element)])
             continue
         values: list[str] = []
         for key in keys:
@@ -283,12 +290,12 @@ def _append_list(dst: list[Any], src: list[Any], keys: list[str]) -> list[Any]:
                 continue
             values.append(raw_text(element[key]))
         if len(keys) > 1:
-            element_setter(dst, None, keys, values)
-        element_setter(dst, element, keys, values)
+            element_setter(dst, None, keys=keys, values=values)
+        element_setter(dst, element, keys=keys, values=values)
     return dst
 
 
-def element_list(source: list[Any], keys: list[str], values: list[str]) -> Any:
+def element_list(source: list[Any], *, keys: list[str], values: list[str]) -> Any:
     """kyaml ``ElementList``: the first element whose keys have exactly these values."""
     if not keys or keys[0] == "":
         wanted = values[0] if values else ""
@@ -305,7 +312,7 @@ def element_list(source: list[Any], keys: list[str], values: list[str]) -> Any:
     return MISSING
 
 
-def _field_matches(element: Any, key: str, value: str) -> bool:
+def _field_matches(element: Any, key: str, *, value: str) -> bool:
     """kyaml ``FieldMatcher{Name: key, StringValue: value}`` on a list element."""
     if key == "":
         if element is None:
@@ -320,7 +327,7 @@ def _field_matches(element: Any, key: str, value: str) -> bool:
     return value == "" or raw_text(element[key]) == value
 
 
-def element_setter(target: list[Any], element: Any, keys: list[str], values: list[str]) -> None:
+def element_setter(target: list[Any], element: Any, *, keys: list[str], values: list[str]) -> None:
     """kyaml ``ElementSetter``: replace (or delete, when ``element`` is None) every element
     matching the keys, append when none matched; empty and null elements are dropped."""
     if not keys:
@@ -338,7 +345,7 @@ def element_setter(target: list[Any], element: Any, keys: list[str], values: lis
         last = False
         for j, key in enumerate(keys):
             if j < len(values):
-                last = _field_matches(current, key, values[j])
+                last = _field_matches(current, key, value=values[j])
             if not last:
                 found = False
                 break

@@ -52,21 +52,21 @@ class Walker:
 
     # ------------------------------------------------------------------ dispatch
 
-    def walk(self, dest: Any, origin: Any, node: Node | None) -> Any:
+    def walk(self, dest: Any, origin: Any, *, node: Node | None) -> Any:
         """Merge ``origin`` (patch side) into ``dest``; returns a value, CLEAR or KEEP_NULL."""
         if node is None:
             node = self._schema_by_gvk(dest, origin)
         first = dest if not is_null(dest) else origin
         if is_null(first) or isinstance(first, dict):
-            self._require(dict, dest, origin)
-            return self._walk_map(dest, origin, node)
+            self._require(dest, origin, kind=dict)
+            return self._walk_map(dest, origin, node=node)
         if isinstance(first, list):
-            self._require(list, dest, origin)
+            self._require(dest, origin, kind=list)
             if node is not None and is_associative(node):
-                return self._walk_associative(dest, origin, node)
+                return self._walk_associative(dest, origin, node=node)
             # non-associative list: the patch's list (even null) wins, else keep
             return dest if origin is MISSING else origin
-        self._require(None, dest, origin)
+        self._require(dest, origin, kind=None)
         if origin is MISSING:
             return dest
         if isinstance(dest, str) and not is_null(origin) and not isinstance(origin, str):
@@ -89,7 +89,7 @@ class Walker:
         return None
 
     @staticmethod
-    def _require(kind: type | None, dest: Any, origin: Any) -> None:
+    def _require(dest: Any, origin: Any, *, kind: type | None) -> None:
         """kyaml ``ErrorIfAnyInvalidAndNonNull``: both sides must share the node kind."""
         for side in (dest, origin):
             if is_null(side):
@@ -104,7 +104,7 @@ class Walker:
 
     # ------------------------------------------------------------------ maps
 
-    def _walk_map(self, dest: Any, origin: Any, node: Node | None) -> Any:
+    def _walk_map(self, dest: Any, origin: Any, *, node: Node | None) -> Any:
         result = self._visit_map(dest, origin)
         if not isinstance(result, dict):
             # CLEAR, KEEP_NULL, or a null from the patch (which clears)
@@ -116,7 +116,7 @@ class Walker:
             sub = self.schema.field(node, str(name)) if node is not None else None
             dest_value = result.get(name, MISSING)
             origin_value = origin.get(name, MISSING) if isinstance(origin, dict) else MISSING
-            value = self.walk(dest_value, origin_value, sub)
+            value = self.walk(dest_value, origin_value, node=sub)
             if value is KEEP_NULL:
                 result[name] = None
             elif value is CLEAR or value is None or value is MISSING:
@@ -149,11 +149,11 @@ class Walker:
 
     # ------------------------------------------------------------------ lists
 
-    def _walk_associative(self, dest: Any, origin: Any, node: Node) -> Any:
+    def _walk_associative(self, dest: Any, origin: Any, *, node: Node) -> Any:
         result = self._visit_associative_list(dest, origin)
         if not isinstance(result, list):
             return CLEAR
-        return lists.merge_associative(self, result, origin, node)
+        return lists.merge_associative(self, result, origin, node=node)
 
     @staticmethod
     def _visit_associative_list(dest: Any, origin: Any) -> Any:
@@ -198,7 +198,7 @@ def list_directive(patch: list[Any]) -> str:
     value = text_of(marker[DIRECTIVE_KEY])
     if value not in _DIRECTIVES:
         raise SmpError(f"unknown patch strategy '{value}'")
-    lists.element_setter(patch, None, [DIRECTIVE_KEY], [value])
+    lists.element_setter(patch, None, keys=[DIRECTIVE_KEY], values=[value])
     return value
 
 
@@ -216,7 +216,7 @@ def merge(
     """
     walker = Walker(schema if schema is not None else Schema.builtin())
     root = walker.schema.for_type(api_version, kind) if api_version and kind else None
-    result = walker.walk(base, clone(patch), root)
+    result = walker.walk(base, clone(patch), node=root)
     if not isinstance(result, dict):
         return None
     # kustomize's Resource.ApplyFilter keeps its own node: when the merge hands back another

@@ -11,7 +11,9 @@ from tether.kustomize.smp.schema import (
 )
 
 
-def _field_path(schema: Schema, api_version: str, kind: str, *path: str) -> dict[str, object]:
+def _field_path(schema: Schema, where: str) -> dict[str, object]:
+    """``"apps/v1 Deployment spec template ..."``: a type, then field names (``[]`` = items)."""
+    api_version, kind, *path = where.split()
     node = schema.for_type(api_version, kind)
     for step in path:
         assert node is not None
@@ -22,29 +24,25 @@ def _field_path(schema: Schema, api_version: str, kind: str, *path: str) -> dict
 
 def test_builtin_knows_the_pod_template_merge_keys() -> None:
     schema = Schema.builtin()
-    containers = _field_path(
-        schema, "apps/v1", "Deployment", "spec", "template", "spec", "containers"
-    )
+    containers = _field_path(schema, "apps/v1 Deployment spec template spec containers")
     assert strategy_of(containers) == "merge"
     assert merge_keys_of(containers) == ["name"]
-    ports = _field_path(
-        schema, "apps/v1", "Deployment", "spec", "template", "spec", "containers", "[]", "ports"
-    )
+    ports = _field_path(schema, "apps/v1 Deployment spec template spec containers [] ports")
     assert merge_keys_of(ports) == ["containerPort", "protocol"]
-    svc_ports = _field_path(schema, "v1", "Service", "spec", "ports")
+    svc_ports = _field_path(schema, "v1 Service spec ports")
     assert merge_keys_of(svc_ports) == ["port", "protocol"]
-    mounts = _field_path(schema, "v1", "Pod", "spec", "containers", "[]", "volumeMounts")
+    mounts = _field_path(schema, "v1 Pod spec containers [] volumeMounts")
     assert merge_keys_of(mounts) == ["mountPath"]
-    finalizers = _field_path(schema, "v1", "ConfigMap", "metadata", "finalizers")
+    finalizers = _field_path(schema, "v1 ConfigMap metadata finalizers")
     assert is_associative(finalizers)
     assert merge_keys_of(finalizers) == []
 
 
 def test_replace_lists_and_map_values() -> None:
     schema = Schema.builtin()
-    tolerations = _field_path(schema, "v1", "Pod", "spec", "tolerations")
+    tolerations = _field_path(schema, "v1 Pod spec tolerations")
     assert not is_associative(tolerations)
-    label = _field_path(schema, "v1", "Pod", "metadata", "labels", "anything")
+    label = _field_path(schema, "v1 Pod metadata labels anything")
     assert label == {}
 
 
