@@ -143,10 +143,13 @@ class Loader:
             real = self.fs.realpath(full)
             if not is_within(posixpath.dirname(real), self._real_root):
                 raise errors.BuildError(f"security; file '{full}' is not in or below '{self.root}'")
-        elif self.repo is not None and not is_within(self.fs.realpath(full), self.repo.repo_root):
-            raise errors.BuildError(
-                f"security; file '{full}' is outside repository {self.repo.repo}"
-            )
+        else:
+            # Resolving also applies the file system's own confinement (a clear error).
+            real = self.fs.realpath(full)
+            if self.repo is not None and not is_within(real, self.repo.repo_root):
+                raise errors.BuildError(
+                    f"security; file '{full}' is outside repository {self.repo.repo}"
+                )
         if not self.fs.is_file(full):
             if self.fs.is_dir(full):
                 raise errors.BuildError(f"'{full}' must resolve to a file")
