@@ -79,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m tether.kustomize.conformance CASES_DIR", file=sys.stderr)
         return 2
-    cases = sorted(p for p in Path(args[0]).iterdir() if (p / "case.json").is_file())
+    root = Path(args[0])
+    if not root.is_dir():
+        print(f"✗ {root}: not a directory of conformance cases", file=sys.stderr)
+        return 2
+    cases = sorted(p for p in root.iterdir() if (p / "case.json").is_file())
     failed = 0
     for case in cases:
         report = run_case(case)
