@@ -17,7 +17,8 @@ process start-up is included on both sides) and tether's in-process ``build()`` 
 Design decision: this is a script, not a timed test - timings depend on the machine. The
 kustomize binary is the pinned one from ``tether dev binaries`` (override: ``--kustomize``).
 
-Usage: ``.venv/bin/python bench/kustomize_build.py [--repeat 3] [--only a,b,c]``
+Usage: ``.venv/bin/python bench/kustomize_build.py [--repeat 3] [--only a,b,c]
+[--sizes 250,500,1000]`` (``--sizes`` repeats tree (b) at several sizes to show growth).
 """
 
 from __future__ import annotations
@@ -176,6 +177,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best of)")
     parser.add_argument("--only", default="a,b,c", help="comma-separated subset of a,b,c")
     parser.add_argument("--kustomize", type=Path, default=DEFAULT_KUSTOMIZE)
+    parser.add_argument(
+        "--sizes", default="1000", help="tree (b) sizes, e.g. 250,500,1000 to see the growth"
+    )
     args = parser.parse_args()
     if not args.kustomize.is_file():
         raise SystemExit(f"{args.kustomize} missing: run `tether dev binaries`")
@@ -194,11 +198,11 @@ def main() -> int:
                     repeat=args.repeat,
                 )
             )
-        if "b" in wanted:
-            big = make_big_tree(tmp / "big")
+        for size in (int(n) for n in args.sizes.split(",")) if "b" in wanted else ():
+            big = make_big_tree(tmp / f"big-{size}", size)
             rows.append(
                 measure(
-                    "(b) 1000 Deployments + 1000 CMs",
+                    f"(b) {size} Deployments + {size} CMs",
                     root=big,
                     target=big,
                     kustomize=args.kustomize,
