@@ -12,7 +12,9 @@ them)::
 
 * ``base`` is merged **in place** and returned (pass a copy you own: no copy is made, for
   speed); ``patch`` is never mutated, so one patch can serve many targets.
-* Returns ``None`` when the patch deletes the object (``$patch: delete`` at the top).
+* Returns ``None`` when the patch deletes the object (``$patch: delete`` at the top). A
+  top-level ``$patch: replace`` leaves the resource unchanged, as in kustomize (whose
+  ``ApplyFilter`` keeps its own node when the merge returns the patch's).
 * The root schema comes from ``api_version``/``kind`` (the target's, as kustomize sets the
   patch's GVK to the target's); without them, or when that type is unknown, it comes from
   the ``apiVersion``/``kind`` of ``base`` then ``patch``, as in kyaml. Nested maps that carry
@@ -42,15 +44,21 @@ Behaviour worth knowing (all checked against the kustomize binary):
 * Types without a schema (every custom resource, unless ``openapi`` supplies one) do not
   merge lists: the patch list replaces the resource list. Maps still merge recursively.
 * Merged lists put patch elements first, in patch order, then the remaining resource
-  elements; a matched element keeps the patch's position. Lists with several keys
-  (container ``ports``: ``containerPort``+``protocol``) move matched elements to the end.
+  elements; a matched element keeps the patch's position. In lists with several keys
+  (container ``ports``: ``containerPort``+``protocol``) matched elements are instead
+  re-appended in resource order after the patch-only ones.
 * Directives: ``$patch: delete|replace|merge`` on maps, list elements and lists (as a lone
   ``- $patch: replace`` element); ``null`` removes a field. ``$setElementOrder/...``,
   ``$retainKeys`` and ``$deleteFromPrimitiveList/...`` are *not* directives in kyaml: they
   are merged into the output as ordinary fields, so we do the same.
-* A resource field written as ``null`` that the patch does not touch stays ``null``. (kyaml
-  drops an *empty* ``field:`` but keeps ``field: null``; both load as ``None`` here, so both
-  are kept - the one known divergence.)
+* A resource field written as ``null`` that the patch does not touch stays ``null``.
+* A scalar replacing a string keeps the string's YAML *style* in kyaml, so a number patched
+  over a quoted string becomes a string (``a: '2'`` patched with ``a: 3`` gives ``"3"``).
+* Known divergences, both because our loader keeps values but not YAML styles: kyaml drops
+  an *empty* ``field:`` that the patch does not touch but keeps ``field: null`` (both are
+  ``None`` here, both kept); and the style rule above is applied only when the old string
+  could not have been written plain (``'2'``, ``'true'``, ``'yes'``, multi-line...), so
+  ``a: 'x'`` patched with ``a: 3`` gives ``3`` here and ``"3"`` in kustomize.
 * kyaml also reads per-field schemas from ``# {"$openapi": ...}`` line comments (setters);
   comments do not survive our loader, so such comments have no effect here.
 * An element lacking its merge key in the resource list makes kyaml drop the elements
