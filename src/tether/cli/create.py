@@ -204,7 +204,7 @@ async def _create_and_wait(kube: KubeClient, opts: options.GlobalOptions, kind: 
     output.success(f"{label} {'created' if created else 'updated'}")
     output.waiting(f"waiting for {label} reconciliation")
     live = await waiting.wait_for(kube, kind, name=name, namespace=opts.namespace,
-                                  timeout=opts.timeout,
+                                  deadline=waiting.Deadline(opts.timeout),
                                   done=lambda o: waiting.readiness(o) is not None)
     if waiting.readiness(live) != "True":
         raise errors.GitOpsError(f"{kind.kind} reconciliation failed: "

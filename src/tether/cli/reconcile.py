@@ -42,7 +42,8 @@ async def request(kube: KubeClient, kind: kinds.Kind, *, name: str, namespace: s
 
 
 async def reconcile_object(
-    kube: KubeClient, kind: kinds.Kind, *, name: str, namespace: str, timeout: float
+    kube: KubeClient, kind: kinds.Kind, *, name: str, namespace: str,
+    deadline: waiting.Deadline,
 ) -> Obj:
     """Annotate, wait for the controller, print Flux's lines; GitOpsError on failure."""
     obj = await kube.get(kind.api_version, kind.kind, name, namespace)
@@ -54,7 +55,7 @@ async def reconcile_object(
     output.success(f"{kind.kind} annotated")
     output.waiting(f"waiting for {kind.kind} reconciliation")
     obj = await waiting.wait_for(
-        kube, kind, name=name, namespace=namespace, timeout=timeout, token=token,
+        kube, kind, name=name, namespace=namespace, deadline=deadline, token=token,
         done=lambda o: waiting.handled(o, token) and waiting.readiness(o) is not None,
     )
     if waiting.readiness(obj) != "True":
@@ -79,6 +80,7 @@ def source_of(ks: Obj) -> tuple[kinds.Kind, str, str]:
 async def _kustomization(kube: KubeClient, opts: options.GlobalOptions, name: str,
                          with_source: bool) -> None:
     kind = kinds.KUSTOMIZATION
+    deadline = waiting.Deadline(opts.timeout)
     if with_source:
         ks = await kube.get(kind.api_version, kind.kind, name, opts.namespace)
         if is_suspended(ks):
@@ -86,9 +88,8 @@ async def _kustomization(kube: KubeClient, opts: options.GlobalOptions, name: st
                                      "resource is suspended")
         src_kind, src_name, src_ns = source_of(ks)
         await reconcile_object(kube, src_kind, name=src_name, namespace=src_ns,
-                               timeout=opts.timeout)
-    await reconcile_object(kube, kind, name=name, namespace=opts.namespace,
-                           timeout=opts.timeout)
+                               deadline=deadline)
+    await reconcile_object(kube, kind, name=name, namespace=opts.namespace, deadline=deadline)
 
 
 @source_app.command("git")
@@ -97,7 +98,8 @@ def reconcile_source_git(
 ) -> None:
     """Trigger a GitRepository reconciliation and wait for its artifact."""
     session.run(lambda kube, opts: reconcile_object(
-        kube, kinds.GIT_REPOSITORY, name=name, namespace=opts.namespace, timeout=opts.timeout))
+        kube, kinds.GIT_REPOSITORY, name=name, namespace=opts.namespace,
+        deadline=waiting.Deadline(opts.timeout)))
 
 
 def reconcile_kustomization(

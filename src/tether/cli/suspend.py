@@ -62,7 +62,10 @@ async def suspend_objects(kube: KubeClient, kind: kinds.Kind, *, names: list[str
 
 async def resume_objects(kube: KubeClient, kind: kinds.Kind, *, names: list[str],
                          namespace: str, wait: bool, timeout: float) -> None:
-    """Resume each object, then (with ``wait``) wait for each to be reconciled."""
+    """Resume each object, then (with ``wait``) wait for each to be reconciled.
+
+    One ``timeout`` budget covers all the waits.
+    """
     resumed: list[str] = []
     for name in names:
         output.action(f"resuming {kind.human} {name} in {namespace} namespace")
@@ -72,10 +75,11 @@ async def resume_objects(kube: KubeClient, kind: kinds.Kind, *, names: list[str]
     if not wait:
         return
     failed: list[str] = []
+    deadline = waiting.Deadline(timeout)
     for name in resumed:
         output.waiting(f"waiting for {kind.kind} reconciliation")
         obj = await waiting.wait_for(kube, kind, name=name, namespace=namespace,
-                                     timeout=timeout,
+                                     deadline=deadline,
                                      done=lambda o: waiting.readiness(o) is not None)
         if waiting.readiness(obj) != "True":
             output.failure(f"{kind.kind} {name} reconciliation failed: "

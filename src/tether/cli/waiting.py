@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "POLL_INTERVAL",
+    "Deadline",
     "explain",
     "go_duration",
     "handled",
@@ -35,6 +37,18 @@ __all__ = [
 
 POLL_INTERVAL = 0.5
 """Seconds between two reads of the object."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One ``--timeout`` budget shared by every wait of a command (source, then ks…)."""
+
+    total: float
+    start: float = field(default_factory=time.monotonic)
+
+    def remaining(self) -> float:
+        """Seconds left (never negative)."""
+        return max(0.0, self.total - (time.monotonic() - self.start))
 
 DEPENDENCY_NOT_READY = "DependencyNotReady"
 
@@ -129,15 +143,15 @@ async def wait_for(
     *,
     name: str,
     namespace: str,
-    timeout: float,
+    deadline: Deadline,
     done: Callable[[Obj], bool],
     token: str | None = None,
 ) -> Obj:
     """Poll ``kind`` ``namespace/name`` until ``done(obj)``; spinner on stderr meanwhile.
 
-    On timeout raises GitOpsError naming the object and :func:`explain`'s reason.
+    On timeout (``deadline`` spent) raises GitOpsError naming the object, the whole budget
+    and :func:`explain`'s reason.
     """
-    deadline = time.monotonic() + timeout
     last: Obj | None = None
     announced = False
     with Spinner(f"waiting for {kind.kind} {namespace}/{name}") as spinner:
@@ -149,10 +163,10 @@ async def wait_for(
                 announced = True
                 output.waiting(f"waiting for dependency: {kinds.ready_and_message(last)[1]}")
             spinner.detail = explain(last, token=token)
-            if time.monotonic() >= deadline:
+            if deadline.remaining() <= 0:
                 break
             await asyncio.sleep(POLL_INTERVAL)
     raise errors.GitOpsError(
-        f"timed out after {go_duration(timeout)} waiting for {kind.kind} "
+        f"timed out after {go_duration(deadline.total)} waiting for {kind.kind} "
         f"{namespace}/{name}: {explain(last, token=token)}"
     )

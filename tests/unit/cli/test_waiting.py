@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,3 +54,10 @@ def test_request_token_is_rfc3339_utc() -> None:
 @pytest.mark.parametrize(("seconds", "text"), [(300, "5m0s"), (45, "45s"), (3700, "1h1m40s")])
 def test_go_duration(seconds: float, text: str) -> None:
     assert waiting.go_duration(seconds) == text
+
+
+def test_deadline_is_one_budget() -> None:
+    spent = waiting.Deadline(10.0, start=time.monotonic() - 11.0)
+    assert spent.remaining() == 0.0
+    fresh = waiting.Deadline(300.0)
+    assert 299.0 < fresh.remaining() <= 300.0
