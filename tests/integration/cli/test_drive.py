@@ -69,6 +69,13 @@ async def test_get_all_and_selectors(cli: Cli, handshaker: Handshaker) -> None:
     assert lines[2] == ""
     assert [ln.split("\t")[0].strip() for ln in lines[4:6]] == [
         "kustomization/apps", "kustomization/broken"]
+    r = await cli("get", "sources", "all", "--no-header")
+    assert [ln.split("\t")[0].strip() for ln in r.out.splitlines() if ln] == [
+        "gitrepository/flux-system"]
+    r = await cli("get", "all", "-A", "-o", "yaml")
+    records = yaml.safe_load(r.out)  # one list: GitRepositories, then Kustomizations
+    assert {"Namespace", "Name", "Ready"} <= set(records[0])
+    assert "gitrepository/flux-system" in {rec["Name"] for rec in records}
     r = await cli("get", "ks", "--status-selector", "ready=false", "--no-header")
     assert [ln.split("\t")[0] for ln in r.out.splitlines()] == ["broken"]
     r = await cli("create", "ks", "labelled", "--source", "flux-system", "--label", "tier=web")
