@@ -45,7 +45,8 @@ _ATTR = {
     "replicas": "replicas",
 }
 
-_ORDER_FIRST = [
+LEGACY_ORDER_FIRST = (
+    # kustomize's legacy output order: these kinds first, in this order ...
     "Namespace",
     "ResourceQuota",
     "StorageClass",
@@ -68,10 +69,11 @@ _ORDER_FIRST = [
     "StatefulSet",
     "CronJob",
     "PodDisruptionBudget",
-]
-_ORDER_LAST = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]
-KIND_RANK = {k: i - len(_ORDER_FIRST) for i, k in enumerate(_ORDER_FIRST)} | {
-    k: 1 + i for i, k in enumerate(_ORDER_LAST)
+)
+# ... and these last; every other kind in between.
+LEGACY_ORDER_LAST = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
+KIND_RANK = {k: i - len(LEGACY_ORDER_FIRST) for i, k in enumerate(LEGACY_ORDER_FIRST)} | {
+    k: 1 + i for i, k in enumerate(LEGACY_ORDER_LAST)
 }
 
 

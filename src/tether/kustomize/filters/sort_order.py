@@ -22,34 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from tether import errors
+from tether.kustomize import tconfig
 from tether.kustomize.resmap import ResMap
 from tether.kustomize.resource import Gvk, ResId
 
-DEFAULT_FIRST = (
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-)
-DEFAULT_LAST = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
+DEFAULT_FIRST = tconfig.LEGACY_ORDER_FIRST
+DEFAULT_LAST = tconfig.LEGACY_ORDER_LAST
 
 
 def _gvk_string(gvk: Gvk) -> str:
