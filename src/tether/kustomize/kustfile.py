@@ -108,18 +108,6 @@ class Kustomization:
         return self.kind == "Component"
 
 
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "string"
-
-
 _CONTAINER = {_STRS: list, _DICTS: list, _MAP: dict, _DICT: dict}
 _ITEM = {_STRS: str, _DICTS: dict, _MAP: str}
 
@@ -130,7 +118,7 @@ def _check(name: str, value: Any, *, kind: str, source: str) -> Any:
     def bad(what: Any) -> errors.BuildError:
         return errors.BuildError(
             f"{source}: invalid Kustomization: field '{name}': cannot use "
-            f"{_type_name(what)} as {kind}"
+            f"{kustschema.json_type_name(what)} as {kind}"
         )
 
     if value is None or kind == _ANY:

@@ -86,7 +86,8 @@ _SHAPES: dict[str, Shape] = {
 }
 
 
-def _type_name(value: Any) -> str:
+def json_type_name(value: Any) -> str:
+    """The JSON type word Go's decoder names in its errors (bool, number, array...)."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | float):
@@ -100,7 +101,7 @@ def _type_name(value: Any) -> str:
 
 def _fail(path: str, value: Any, shape: str) -> errors.BuildError:
     return errors.BuildError(
-        f"invalid Kustomization: json: cannot unmarshal {_type_name(value)} into field "
+        f"invalid Kustomization: json: cannot unmarshal {json_type_name(value)} into field "
         f"{path} of type {shape}"
     )
 
