@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +112,7 @@ class Daemon:
         Raises ``ClusterError`` when leadership is lost: the process must stop reconciling.
         """
         if self.elector is not None:
-            if not await _first(self.elector.acquire(), stop.wait()):
+            if not await self.elector.acquire(stop):
                 return  # asked to stop before becoming leader
             await self.manager.start()
         if await self.manager.wait_synced(self.settings.sync_timeout):
@@ -126,7 +126,9 @@ class Daemon:
                         timeout=self.settings.sync_timeout)
         if self.elector is None:
             await stop.wait()
-        elif not await _first(stop.wait(), self.elector.hold()):
+            return
+        await self.elector.hold(stop)
+        if not stop.is_set():
             raise errors.ClusterError(
                 f"lost the leader election lease "
                 f"{self.settings.leader_election_namespace}/{self.settings.leader_election_id}",
@@ -151,16 +153,3 @@ class Daemon:
         finally:
             await self.shutdown()
 
-
-async def _first(primary: Awaitable[object], other: Awaitable[object]) -> bool:
-    """Run both; True when ``primary`` finished first (the other is cancelled)."""
-    a = asyncio.ensure_future(primary)
-    b = asyncio.ensure_future(other)
-    done, pending = await asyncio.wait({a, b}, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    if a in done:
-        a.result()
-        return True
-    return False

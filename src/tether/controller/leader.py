@@ -1,54 +1,55 @@
-"""Leader election on a ``coordination.k8s.io/v1`` Lease, so only one replica reconciles.
+"""Leader election on a ``coordination.k8s.io/v1`` Lease, so two replicas never both act.
 
-Design (client-go's leaderelection, in asyncio): a candidate takes the Lease when it is
-free, released, or *observed* unchanged for ``lease_duration`` — expiry is judged by our
-own monotonic clock from the moment we last saw the record change, never by comparing the
-holder's timestamps with ours (clock skew). Writes use optimistic concurrency
-(``resourceVersion``), so two candidates cannot both win. The leader renews every
-``retry_period``; if it cannot renew within ``renew_deadline`` it reports the loss and the
-process must stop reconciling (the daemon exits, as controller-runtime does). On a graceful
-stop the Lease is released so a successor takes over at once.
+Design (client-go ``leaderelection``, Flux's defaults 35s lease / 30s renew deadline / 5s
+retry): a candidate takes the Lease when it does not exist, is held by nobody, or has not been
+renewed for ``lease_duration`` *as observed on our own monotonic clock* (never by comparing
+wall clocks across machines); writes use the Lease's ``resourceVersion``, so when two
+candidates race exactly one wins and the other sees a conflict. The leader renews every
+``retry_period``; if it cannot renew for ``renew_deadline`` it gives up leadership (the
+``lost`` event fires and the process must stop acting). On a clean exit the Lease is released
+(holder cleared) so a successor takes over immediately instead of waiting for expiry.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
 from tether import errors
-from tether.cluster import client
+from tether.cluster.client import KubeClient, Obj
 
-__all__ = ["LeaderElector"]
+__all__ = ["LEASE_API", "LeaderElector"]
 
-API = "coordination.k8s.io/v1"
+LEASE_API = "coordination.k8s.io/v1"
 log = structlog.get_logger("tether.leader")
 
 
 def _micro_now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class LeaderElector:
-    """Acquire, hold and release one Lease for ``identity``."""
+    """One candidate for the Lease ``namespace/name``."""
 
     def __init__(
         self,
-        kube: client.KubeClient,
+        kube: KubeClient,
         *,
         namespace: str,
         name: str,
         identity: str,
-        lease_duration: float = 15.0,
-        renew_deadline: float = 10.0,
-        retry_period: float = 2.0,
+        lease_duration: float = 35.0,
+        renew_deadline: float = 30.0,
+        retry_period: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.kube = kube
+        self._kube = kube
         self.namespace = namespace
         self.name = name
         self.identity = identity
@@ -60,84 +61,106 @@ class LeaderElector:
         self._observed_at = 0.0
         self.is_leader = False
 
-    def _spec(self, old: dict[str, Any] | None) -> dict[str, Any]:
+    def _spec(self, old: Obj | None) -> dict[str, Any]:
         now = _micro_now()
         spec = dict((old or {}).get("spec") or {})
-        taking_over = spec.get("holderIdentity") != self.identity
-        spec.update(holderIdentity=self.identity,
-                    leaseDurationSeconds=max(1, int(self.lease_duration)), renewTime=now)
-        if taking_over:
+        transitions = int(spec.get("leaseTransitions") or 0)
+        if spec.get("holderIdentity") != self.identity:
             spec["acquireTime"] = now
-            spec["leaseTransitions"] = int(spec.get("leaseTransitions") or 0) + (
-                1 if old is not None else 0)
+            if old is not None:
+                transitions += 1
+        spec.update(holderIdentity=self.identity,
+                    leaseDurationSeconds=max(1, round(self.lease_duration)),
+                    renewTime=now, leaseTransitions=transitions)
         return spec
 
-    def _free(self, lease: dict[str, Any]) -> bool:
+    def _held_by_other(self, lease: Obj) -> bool:
         spec = lease.get("spec") or {}
         holder = spec.get("holderIdentity")
         record = (holder, spec.get("renewTime"), spec.get("leaseDurationSeconds"))
         if record != self._observed:
             self._observed, self._observed_at = record, self._clock()
         if not holder or holder == self.identity:
-            return True
+            return False
         duration = float(spec.get("leaseDurationSeconds") or self.lease_duration)
-        return self._clock() - self._observed_at > duration
+        return self._observed_at + duration > self._clock()
 
     async def try_acquire_or_renew(self) -> bool:
         """One attempt; True when we hold the Lease afterwards."""
-        lease = await self.kube.get_or_none(API, "Lease", self.name, self.namespace)
         try:
+            lease = await self._kube.get_or_none(LEASE_API, "Lease", self.name, self.namespace)
             if lease is None:
-                await self.kube.create({
-                    "apiVersion": API, "kind": "Lease",
+                await self._kube.create({
+                    "apiVersion": LEASE_API, "kind": "Lease",
                     "metadata": {"name": self.name, "namespace": self.namespace},
                     "spec": self._spec(None)})
-                return True
-            if not self._free(lease):
+            elif self._held_by_other(lease):
                 return False
-            await self.kube.replace({**lease, "spec": self._spec(lease)})
-            return True
-        except errors.ConflictError:
-            return False  # somebody else wrote first; look again next period
+            else:
+                await self._kube.replace({**lease, "spec": self._spec(lease)})
+        except errors.ClusterError as exc:  # conflicts and outages: not leader this round
+            log.debug("lease attempt failed", lease=self.name, error=exc.one_line())
+            return False
+        return True
 
-    async def acquire(self) -> None:
-        """Wait until we are the leader."""
-        while True:
-            try:
-                if await self.try_acquire_or_renew():
-                    self.is_leader = True
-                    log.info("became leader", lease=f"{self.namespace}/{self.name}",
-                             identity=self.identity)
-                    return
-            except errors.ClusterError as exc:
-                log.warning("leader election attempt failed", error=exc.one_line())
-            await asyncio.sleep(self.retry_period)
+    async def acquire(self, stop: asyncio.Event) -> bool:
+        """Retry until we lead (True) or ``stop`` is set (False)."""
+        while not stop.is_set():
+            if await self.try_acquire_or_renew():
+                self.is_leader = True
+                log.info("became leader", lease=f"{self.namespace}/{self.name}",
+                         identity=self.identity)
+                return True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.retry_period)
+        return False
 
-    async def hold(self) -> None:
-        """Renew until cancelled; return (leadership lost) when renewal keeps failing."""
-        last_renewal = self._clock()
-        while True:
-            await asyncio.sleep(self.retry_period)
-            try:
-                if await self.try_acquire_or_renew():
-                    last_renewal = self._clock()
-                    continue
-            except errors.ClusterError as exc:
-                log.warning("lease renewal failed", error=exc.one_line())
-            if self._clock() - last_renewal > self.renew_deadline:
+    async def hold(self, stop: asyncio.Event) -> None:
+        """Renew until ``stop`` is set or renewal fails for ``renew_deadline`` (lost)."""
+        last_renew = self._clock()
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.retry_period)
+            if stop.is_set():
+                return
+            if await self.try_acquire_or_renew():
+                last_renew = self._clock()
+            elif self._clock() - last_renew >= self.renew_deadline:
                 self.is_leader = False
-                log.error("leader election lost", lease=f"{self.namespace}/{self.name}")
+                log.warning("leadership lost", lease=f"{self.namespace}/{self.name}")
                 return
 
     async def release(self) -> None:
-        """Give the Lease up (best effort) so a successor need not wait for expiry."""
-        if not self.is_leader:
-            return
+        """Give the Lease up (only if we still hold it)."""
         self.is_leader = False
-        try:
-            lease = await self.kube.get_or_none(API, "Lease", self.name, self.namespace)
+        with contextlib.suppress(errors.ClusterError):
+            lease = await self._kube.get_or_none(LEASE_API, "Lease", self.name, self.namespace)
             if lease and (lease.get("spec") or {}).get("holderIdentity") == self.identity:
-                spec = {**lease["spec"], "holderIdentity": None, "leaseDurationSeconds": 1}
-                await self.kube.replace({**lease, "spec": spec})
-        except errors.ClusterError as exc:
-            log.warning("cannot release the lease", error=exc.one_line())
+                spec = {**lease["spec"], "holderIdentity": None, "leaseDurationSeconds": 1,
+                        "renewTime": _micro_now()}
+                await self._kube.replace({**lease, "spec": spec})
+
+    async def lead(self, work: Callable[[asyncio.Event], Awaitable[None]],
+                   stop: asyncio.Event) -> bool:
+        """Wait to lead, then run ``work(done)`` while renewing; release at the end.
+
+        ``done`` is set when ``stop`` is set or leadership is lost; ``work`` must return
+        promptly after that. Returns False when leadership was lost (the caller should exit).
+        """
+        if not await self.acquire(stop):
+            return True
+        done = asyncio.Event()
+        renewer = asyncio.create_task(self.hold(stop))
+        renewer.add_done_callback(lambda _: done.set())
+        watcher = asyncio.create_task(stop.wait())
+        watcher.add_done_callback(lambda _: done.set())
+        try:
+            await work(done)
+        finally:
+            done.set()
+            watcher.cancel()
+            renewer.cancel()
+            await asyncio.gather(renewer, watcher, return_exceptions=True)
+            lost = not self.is_leader
+            await self.release()
+        return not lost
