@@ -174,6 +174,7 @@ def _container(opts: InstallOptions) -> Obj:
     # The image's entrypoint is ``tether controller run``; these are its flags.
     args = [
         "--watch-all-namespaces",
+        "--enable-leader-election",
         f"--log-level={opts.log_level}",
         "--log-encoding=json",
         "--storage-path=/data",
@@ -225,8 +226,8 @@ def _deployment(opts: InstallOptions) -> Obj:
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": selector},
-            # One writer of /data at a time: never two pods during a rollout (Tether has
-            # no leader election, so the Deployment guarantees the single replica).
+            # One writer of /data at a time: never two pods during a rollout (the Lease
+            # already keeps a second replica from reconciling; this keeps it from starting).
             "strategy": {"type": "Recreate"},
             "template": {
                 "metadata": {
