@@ -34,6 +34,9 @@ PAGES = ("sources.md", "kustomizations.md", "dependson.md", "health.md", "prune.
          "coming-from-flux.md", "limits.md")
 """docs/ pages in the order their commands run (mutating pages clean up after themselves)."""
 GENERATED = ("cli.md",)
+"""Generated from the CLI (scripts/gen_cli_reference.py); no commands to run."""
+INDEX = ("README.md",)
+"""docs/README.md: the reading order; no commands."""
 
 _FENCE = re.compile(r"^```(\S*)\s*$")
 _EXERCISED = re.compile(r"<!--\s*exercised-by:\s*(\S+)\s*-->")
@@ -138,8 +141,8 @@ def collect() -> tuple[list[Command], list[Block]]:
 # ----------------------------------------------------------------------------- no cluster
 def test_every_docs_page_is_run_or_generated() -> None:
     pages = sorted(p.name for p in (REPO / "docs").glob("*.md"))
-    assert pages == sorted(PAGES + GENERATED)
-    for name in GENERATED:
+    assert pages == sorted(PAGES + GENERATED + INDEX)
+    for name in GENERATED + INDEX:
         page = REPO / "docs" / name
         assert not [c for b in blocks(page) if b.lang == "console" for c in commands(b)]
 
@@ -167,6 +170,12 @@ def test_exercised_by_references_exist() -> None:
                 command = line.removeprefix("$ ").strip()
                 if command and not line.startswith(("#", " ")):
                     assert command in text, f"{block.page}:{block.line}: {path} lacks {command}"
+
+
+def test_relative_links_resolve() -> None:
+    for page in [REPO / "README.md", *(REPO / "docs").glob("*.md")]:
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text()):
+            assert (page.parent / target).exists(), f"{page.name}: broken link {target}"
 
 
 # ----------------------------------------------------------------------------- the demo
