@@ -110,6 +110,11 @@ class _Run:
     changeset: ChangeSet = field(default_factory=ChangeSet)
     stale: tuple[ObjectRef, ...] = ()
     progress_written: float | None = None
+    ready_before: dict[str, Any] = field(default_factory=dict)
+    """The Ready condition as the run found it (progress writes overwrite ``obj``)."""
+
+    def __post_init__(self) -> None:
+        self.ready_before = conditions.get(self.status, conditions.READY) or {}
 
     @property
     def generation(self) -> int:
@@ -512,7 +517,7 @@ class KustomizationReconciler:
 
     async def _announce(self, run: _Run) -> None:
         ready = conditions.get(run.status, conditions.READY) or {}
-        before = conditions.get(run.obj.get("status") or {}, conditions.READY) or {}
+        before = run.ready_before
         lines = run.changeset.lines()
         if lines:
             await self._event(run.obj, "Normal", "Progressing", "\n".join(lines), run.revision)
@@ -522,8 +527,7 @@ class KustomizationReconciler:
                         f", next run in {run.ks.spec.interval.text}")
                 await self._event(run.obj, "Normal", "ReconciliationSucceeded", text,
                                   run.revision)
-        elif (ready.get("reason"), ready.get("message")) != (
-                before.get("reason"), before.get("message")):
+        else:  # every failure; the recorder drops exact repeats of the last event
             await self._event(run.obj, "Warning", str(ready.get("reason")),
                               str(ready.get("message")), run.revision)
 

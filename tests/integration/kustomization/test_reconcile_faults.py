@@ -108,3 +108,23 @@ async def test_ignored_field_keeps_the_cluster_value(
     assert (await reconciler.reconcile(namespace, "apps")).ready
     assert (await kube.get("v1", "ConfigMap", "a", namespace))["data"] == {
         "v": "theirs", "w": "git"}
+
+
+async def test_failure_records_one_warning_event(
+        kube: KubeClient, namespace: str, publish: Publish,
+        reconciler: KustomizationReconciler) -> None:
+    await publish({"a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, map]\n"})
+    await kube.create(kustomization(namespace, targetNamespace=namespace))
+    assert not (await reconciler.reconcile(namespace, "apps")).ready
+    assert not (await reconciler.reconcile(namespace, "apps")).ready  # same failure again
+
+    async def warnings() -> list[dict[str, object]] | None:
+        events, _ = await kube.list("v1", "Event", namespace=namespace)
+        found = [e for e in events if e.get("type") == "Warning"
+                 and (e.get("involvedObject") or {}).get("kind") == "Kustomization"]
+        return found or None
+
+    found = await eventually(warnings, timeout=10, what="a Warning Event")
+    assert len(found) == 1  # the repeat is not recorded twice
+    assert found[0]["reason"] == "BuildFailed"
+    assert "a.yaml" in str(found[0]["message"])
