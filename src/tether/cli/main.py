@@ -122,6 +122,8 @@ def _register(argv: list[str] | None = None) -> None:
     # Imported here (not at module top) so that ``tether.cli.main`` has defined ``app``
     # before the sub-command modules import it.
     command = _command_of(sys.argv[1:] if argv is None else argv)
+    if command == "version":  # defined here: nothing to import
+        return
     wanted = [_LAZY[command]] if command in _LAZY else list(_COMMAND_MODULES)
     for name in wanted:
         importlib.import_module(f"tether.cli.{name}")
