@@ -38,6 +38,14 @@ GENERATED = ("cli.md",)
 INDEX = ("README.md",)
 """docs/README.md: the reading order; no commands."""
 
+EXPECT_OUTPUT = (
+    ("docs/dependson.md", "tether create ks partner", "dependency cycle detected"),
+    ("docs/health.md", "tether events --for Kustomization/hello-staging --types Warning",
+     "HealthCheckFailed"),
+    ("docs/prune.md", "tether demo change", "pruned (removed from Git)"),
+)
+"""(page, command prefix, text its output must contain): what the prose promises."""
+
 _FENCE = re.compile(r"^```(\S*)\s*$")
 _EXERCISED = re.compile(r"<!--\s*exercised-by:\s*(\S+)\s*-->")
 _EXIT = re.compile(r"\s+#\s*exit\s+(\d+)\s*$")
@@ -208,6 +216,7 @@ def test_docs_commands_run_in_order(demo_env: dict[str, str]) -> None:
     to_run, _ = collect()
     assert len(to_run) > 30
     workdir = demo_env["TETHER_DOCS_WORKDIR"]
+    checked = set()
     for command in to_run:
         result = subprocess.run(["bash", "-c", command.text], cwd=workdir, env=demo_env,
                                 capture_output=True, text=True, timeout=300, check=False)
@@ -215,3 +224,8 @@ def test_docs_commands_run_in_order(demo_env: dict[str, str]) -> None:
         assert result.returncode == command.exit_code, (
             f"{command}\nexit {result.returncode}, expected {command.exit_code}:\n{output}")
         assert "Traceback" not in result.stderr, f"{command}\n{output}"
+        for page, prefix, text in EXPECT_OUTPUT:
+            if command.page == page and command.text.startswith(prefix):
+                assert text in result.stdout + result.stderr, f"{command}: no {text!r}\n{output}"
+                checked.add(prefix)
+    assert checked == {prefix for _, prefix, _ in EXPECT_OUTPUT}
