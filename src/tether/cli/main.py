@@ -13,7 +13,7 @@ import sys
 import typer
 
 from tether import __version__, errors
-from tether.cli import options
+from tether.cli import argv, options
 
 app = typer.Typer(
     name="tether",
@@ -33,13 +33,14 @@ def _root(
     namespace: str = typer.Option(
         "flux-system", "--namespace", "-n", help="The namespace scope for this operation."
     ),
-    timeout: float = typer.Option(
-        300.0, "--timeout", help="Timeout in seconds for operations that wait."
+    timeout: str = typer.Option(
+        "5m", "--timeout", help="Timeout for operations that wait (5m, 90s, 1m30s or seconds)."
     ),
 ) -> None:
     """Tether: GitOps for Kubernetes, Flux-compatible."""
     options.set_current(options.GlobalOptions(
-        kubeconfig=kubeconfig, context=context, namespace=namespace, timeout=timeout
+        kubeconfig=kubeconfig, context=context, namespace=namespace,
+        timeout=argv.parse_timeout(timeout),
     ))
 
 
@@ -131,9 +132,10 @@ def _register(argv: list[str] | None = None) -> None:
 
 def main() -> None:
     """Entry point of the console script."""
-    _register()
+    args = argv.hoist_global_flags(sys.argv[1:])  # `get ks -n apps` works as in Flux
+    _register(args)
     try:
-        app()
+        app(args=args)
     except errors.GitOpsError as exc:
         typer.echo(f"✗ {exc.one_line()}", err=True)
         sys.exit(exc.exit_code)
