@@ -314,7 +314,8 @@ def _commit_and_sync(work: Path, *, message: str, kubeconfig: str, timeout: floa
     _tether("reconcile", "source", "git", "flux-system", kubeconfig=kubeconfig, echo=progress)
     revision = f"{BRANCH}@sha1:{sha}"
     deadline = time.monotonic() + timeout
-    while _with_kube(kubeconfig, _applied_revisions) != dict.fromkeys(_KUSTOMIZATIONS, revision):
+    while any(_with_kube(kubeconfig, _applied_revisions).get(name) != revision
+              for name in _KUSTOMIZATIONS):  # the demo's own; the user may add more
         if time.monotonic() > deadline:
             raise errors.GitOpsError(f"revision {revision} not applied within {timeout:.0f}s",
                                      hint="run `tether get ks` to see why")
