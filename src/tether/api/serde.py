@@ -13,6 +13,7 @@ Validation hints that a type cannot express (pattern, enum, bounds, default) rid
 
 from __future__ import annotations
 
+import abc
 import ast
 import dataclasses
 import functools
@@ -44,22 +45,22 @@ T = TypeVar("T")
 _MISSING: Any = dataclasses.MISSING
 
 
-class Scalar:
+class Scalar(abc.ABC):
     """A model type stored as one JSON scalar (subclasses implement the three hooks)."""
 
     @classmethod
+    @abc.abstractmethod
     def decode_scalar(cls, value: object, path: str) -> Any:
         """Build the value from JSON; raise InvalidSpecError naming ``path``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def encode_scalar(self) -> Any:
         """The JSON form."""
-        raise NotImplementedError
 
     @classmethod
+    @abc.abstractmethod
     def json_schema(cls) -> dict[str, object]:
         """The OpenAPI v3 schema of the JSON form."""
-        raise NotImplementedError
 
 
 @dataclasses.dataclass(frozen=True)
